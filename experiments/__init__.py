@@ -1,0 +1,1 @@
+"""experiments: teaching experiments (symmetry, saturation, initialisation, real data, dA0)."""
