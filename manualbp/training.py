@@ -6,16 +6,17 @@ unchecked kernels: forward, the stable cost from Z[L], the fused backward, an in
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
 import numpy as np
 
-from .cost import cross_entropy_from_logits
+from .activations import LEAKY_RELU_SLOPE, Activation
 from .errors import LayerSizeError, NonFiniteError
 from .initialization import RngLike, initialize_parameters
 from .layers import activation_pair
-from .model import _checked_learning_rate, _model_backward, _model_forward, _update_in_place
+from .model import _checked_learning_rate
 from .validation import check_input, check_labels, check_parameters, check_same_dtype
 
 __all__ = ["TrainingResult", "Progress", "train"]
@@ -70,22 +71,20 @@ def train(
     check_same_dtype({"X": X, "W1": params["W1"]})
     Y = check_labels(Y, X.dtype, (dims[-1], X.shape[1]))
     rate = _checked_learning_rate(learning_rate)
-    hidden, output = activation_pair(hidden_activation, "sigmoid")
+    hidden, _ = activation_pair(hidden_activation, "sigmoid")
     costs = np.empty(int(num_iterations), dtype=np.float64)
+    step = _TrainingStep(X, Y, params, L, hidden, rate)
+    params = step.parameters  # views into the step's flat parameter vector, updated in place
     for i in range(int(num_iterations)):
-        AL, caches = _model_forward(X, params, L, hidden, output)
-        costs[i] = cost = cross_entropy_from_logits(caches[-1].Z, Y)
-        if not np.isfinite(cost):
+        costs[i] = cost = step.forward()
+        if not math.isfinite(cost):
             raise NonFiniteError(f"the cost J became {cost} at iteration {i}: lower learning_rate")
         if print_every and i % print_every == 0:
             print(f"Cost after iteration {i}: {cost:.6f}")
         if callback is not None and callback(Progress(i, cost, params)):
-            return TrainingResult(params, costs[: i + 1].copy())
-        grads = _model_backward(
-            AL, Y, caches, hidden, output, fused=True, input_gradient=False, keep_dA=False
-        )
-        _update_in_place(params, grads, rate, L)
-    return TrainingResult(params, costs)
+            return TrainingResult(_own_arrays(params), costs[: i + 1].copy())
+        step.backward_and_update()
+    return TrainingResult(_own_arrays(params), costs)
 
 
 def _starting_parameters(
@@ -102,3 +101,144 @@ def _starting_parameters(
     if layer_dims is None:
         raise LayerSizeError("train needs layer_dims = [n[0], ..., n[L]] or starting parameters")
     return initialize_parameters(layer_dims, initialization, rng=rng, dtype=X.dtype)
+
+
+def _own_arrays(parameters: Mapping[str, np.ndarray]) -> Parameters:
+    """One contiguous array per parameter (the step's are views into one flat vector)."""
+    return {key: array.copy() for key, array in parameters.items()}
+
+
+class _TrainingStep:
+    """One iteration of batch gradient descent, in buffers allocated once per call to :func:`train`.
+
+    Unchecked: :func:`train` checks X, Y and the parameters before building it. The equations are
+    the kernels' (see :mod:`manualbp.model`), arranged so that a step allocates nothing:
+
+    * W[l] and b[l] are views into one flat vector θ, and the steps α dW[l], α db[l] views into
+      another, so the update of every layer is the single subtraction θ = θ - α dθ.
+    * The factor α/m is applied once, to dZ[L]. Every later dA[l], dZ[l] is linear in dZ[L], so it
+      carries the same factor, and the matrix products give α dW[l] and α db[l] directly.
+    * A hidden A[l] = g(Z[l]) overwrites Z[l]. g'(Z[l]) is still the derivative at Z[l], evaluated
+      from A[l]: relu'(Z) = [Z > 0] = [A > 0], tanh'(Z) = 1 - tanh(Z)² = 1 - A², σ'(Z) = A (1 - A),
+      leaky_relu'(Z) = 1 or 0.01 as A > 0 or not (the same values the kernels compute from Z).
+    * db[l] = (1/m) Σ_i dZ[l](:, i) is a matrix product with a column of ones.
+    """
+
+    def __init__(
+        self,
+        X: np.ndarray,
+        Y: np.ndarray,
+        parameters: Mapping[str, np.ndarray],
+        L: int,
+        hidden: Activation,
+        learning_rate: float,
+    ) -> None:
+        dtype, m = X.dtype, X.shape[1]
+        dims = [X.shape[0]] + [parameters[f"W{l}"].shape[0] for l in range(1, L + 1)]
+        self.X, self.Y, self.L, self.m, self.hidden = X, Y, L, m, hidden
+        self.scale = dtype.type(learning_rate / m)  # α/m
+        sizes = [n * n_prev + n for n, n_prev in zip(dims[1:], dims[:-1], strict=True)]
+        self.theta = np.empty(sum(sizes), dtype)  # θ = (W1, b1, ..., WL, bL)
+        self.step = np.empty_like(self.theta)  # α dθ = (α dW1, α db1, ..., α dWL, α dbL)
+        self.W: list[np.ndarray] = [self.theta[:0]]  # index l holds layer l; index 0 is unused
+        self.b: list[np.ndarray] = [self.theta[:0]]
+        self.rate_dW: list[np.ndarray] = [self.step[:0]]
+        self.rate_db: list[np.ndarray] = [self.step[:0]]
+        self.parameters: Parameters = {}
+        start = 0
+        for l in range(1, L + 1):
+            n, n_prev = dims[l], dims[l - 1]
+            for views, flat in ((self.W, self.theta), (self.rate_dW, self.step)):
+                views.append(flat[start : start + n * n_prev].reshape(n, n_prev))
+            for views, flat in ((self.b, self.theta), (self.rate_db, self.step)):
+                views.append(flat[start + n * n_prev : start + n * n_prev + n].reshape(n, 1))
+            start += n * n_prev + n
+            self.W[l][...] = parameters[f"W{l}"]
+            self.b[l][...] = parameters[f"b{l}"]
+            self.parameters[f"W{l}"], self.parameters[f"b{l}"] = self.W[l], self.b[l]
+        # A[0] = X; A[l] for hidden l (Z[l] is computed in the same buffer); Z[L] and A[L].
+        self.A = [X] + [np.empty((dims[l], m), dtype) for l in range(1, L)]
+        self.ZL = np.empty((dims[L], m), dtype)
+        self.AL = np.empty_like(self.ZL)
+        self.log_sigma = np.empty_like(self.ZL)
+        self.softplus = np.empty_like(self.ZL)
+        self.not_Y = 1 - Y  # 1 - Y, for the cost
+        self.ones = np.ones((m, 1), dtype)  # Σ_i as a matrix product
+        # dZ[l] and dA[l-1] are alive together: two buffers, used in turn, hold every dA, dZ.
+        largest = max(dims[1:]) * m
+        self.gradient_buffers = (np.empty(largest, dtype), np.empty(largest, dtype))
+        # g'(Z[l]) of a hidden layer: a mask (relu, leaky_relu) or an array (tanh, sigmoid)
+        hidden_size = max(dims[1:L], default=0) * m
+        self.mask = np.empty(hidden_size if hidden.name in ("relu", "leaky_relu") else 0, dtype=bool)
+        self.scratch = np.empty(hidden_size if hidden.name in ("tanh", "sigmoid") else 0, dtype)
+        self.dims = dims
+
+    def forward(self) -> float:
+        """Forward propagation and the cost J (from Z[L], stable); returns J."""
+        L, W, b, A = self.L, self.W, self.b, self.A
+        for l in range(1, L):
+            np.matmul(W[l], A[l - 1], out=A[l])  # Z[l] = W[l] A[l-1] + b[l]
+            np.add(A[l], b[l], out=A[l])
+            self._activate(A[l])  # A[l] = g(Z[l]), in place
+        ZL, E, log_sigma = self.ZL, self.softplus, self.log_sigma
+        np.matmul(W[L], A[L - 1], out=ZL)  # Z[L] = W[L] A[L-1] + b[L]
+        np.add(ZL, b[L], out=ZL)
+        np.abs(ZL, out=E)
+        np.negative(E, out=E)
+        np.exp(E, out=E)
+        np.log1p(E, out=E)  # log(1 + e^(-|Z[L]|)), never overflows
+        np.minimum(ZL, 0, out=log_sigma)
+        np.subtract(log_sigma, E, out=log_sigma)  # log σ(Z[L]) = min(Z[L], 0) - log(1 + e^(-|Z[L]|))
+        np.exp(log_sigma, out=self.AL)  # A[L] = σ(Z[L])
+        # J = (1/m) Σ -(Y log A[L] + (1-Y) log(1-A[L])) = (1/m) Σ ((1-Y) Z[L] - log σ(Z[L]))
+        return (float(np.vdot(self.not_Y, ZL)) - float(log_sigma.sum())) / self.m
+
+    def backward_and_update(self) -> None:
+        """Backward propagation from the last :meth:`forward`, and W[l] -= α dW[l], b[l] -= α db[l]."""
+        L, W, A, m = self.L, self.W, self.A, self.m
+        buffers = self.gradient_buffers
+        dZ = buffers[0][: self.dims[L] * m].reshape(self.dims[L], m)
+        np.subtract(self.AL, self.Y, out=dZ)  # dZ[L] = A[L] - Y (sigmoid output, cross-entropy)
+        np.multiply(dZ, self.scale, out=dZ)  # times α/m, once for every layer below
+        for l in range(L, 0, -1):
+            np.matmul(dZ, A[l - 1].T, out=self.rate_dW[l])  # α dW[l] = (α/m) dZ[l] A[l-1]ᵀ
+            np.matmul(dZ, self.ones, out=self.rate_db[l])  # α db[l] = (α/m) Σ_i dZ[l](:, i)
+            if l > 1:
+                dA = buffers[(L - l + 1) % 2][: self.dims[l - 1] * m].reshape(self.dims[l - 1], m)
+                np.matmul(W[l].T, dZ, out=dA)  # dA[l-1] = W[l]ᵀ dZ[l]
+                self._times_derivative(dA, A[l - 1])  # dZ[l-1] = dA[l-1] * g'(Z[l-1]), in place
+                dZ = dA
+        # W[l] = W[l] - α dW[l];  b[l] = b[l] - α db[l], for every layer at once
+        np.subtract(self.theta, self.step, out=self.theta)
+
+    def _activate(self, Z: np.ndarray) -> None:
+        name = self.hidden.name
+        if name == "relu":
+            np.maximum(Z, 0, out=Z)
+        elif name == "tanh":
+            np.tanh(Z, out=Z)
+        else:
+            Z[...] = self.hidden.forward(Z)
+
+    def _times_derivative(self, dA: np.ndarray, A: np.ndarray) -> None:
+        """dA *= g'(Z), with g'(Z) evaluated from A = g(Z) (see the class docstring)."""
+        name = self.hidden.name
+        if name == "linear":
+            return  # g'(Z) = 1
+        if name in ("relu", "leaky_relu"):
+            mask = self.mask[: A.size].reshape(A.shape)
+            np.greater(A, 0, out=mask)  # [Z > 0] = [A > 0]
+            if name == "relu":
+                np.multiply(dA, mask, out=dA)  # relu'(Z) = [Z > 0]
+            else:  # leaky_relu'(Z) = 1 where Z > 0, else 0.01
+                np.multiply(dA, LEAKY_RELU_SLOPE, out=dA, where=~mask)
+            return
+        derivative = self.scratch[: A.size].reshape(A.shape)
+        if name == "tanh":
+            np.multiply(A, A, out=derivative)
+            np.subtract(1, derivative, out=derivative)  # tanh'(Z) = 1 - tanh(Z)² = 1 - A²
+        else:
+            assert name == "sigmoid"
+            np.subtract(1, A, out=derivative)
+            np.multiply(A, derivative, out=derivative)  # σ'(Z) = σ(Z) (1 - σ(Z)) = A (1 - A)
+        np.multiply(dA, derivative, out=dA)
