@@ -67,9 +67,7 @@ def compare(name: str, got: np.ndarray, expected: np.ndarray, tol: Tolerance) ->
     else:
         max_abs = 0.0 if same_shape else float("inf")
     passed = (
-        same_shape
-        and elementwise <= 1.0
-        and (relative <= tol.max_relative_difference or max_abs <= tol.atol)
+        same_shape and elementwise <= 1.0 and (relative <= tol.max_relative_difference or max_abs <= tol.atol)
     )
     return GradientComparison(
         name=name,

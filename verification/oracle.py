@@ -208,9 +208,7 @@ def _to_jax(parameters: Mapping[str, np.ndarray], X: np.ndarray, dtype: np.dtype
     params = {k: jnp.asarray(np.asarray(v, dtype=dtype)) for k, v in parameters.items()}
     Xj = jnp.asarray(np.asarray(X, dtype=dtype))
     m = Xj.shape[1]
-    perturbations = {
-        f"P{l}": jnp.zeros((params[f"W{l}"].shape[0], m), dtype=dtype) for l in range(1, L)
-    }
+    perturbations = {f"P{l}": jnp.zeros((params[f"W{l}"].shape[0], m), dtype=dtype) for l in range(1, L)}
     return params, Xj, perturbations
 
 
@@ -276,4 +274,3 @@ def reference_gradients(
         else:
             tree = _compiled(method, hidden_activation, output_activation)(inputs, Yj)
         return _to_grads(tree, m, L, dtype)
-

@@ -75,24 +75,28 @@ def heatmap_png(got: np.ndarray, expected: np.ndarray, title: str) -> str:
 
 
 def error_distribution_png(
-    errors: Mapping[str, Sequence[float]], tolerances: Mapping[str, float], title: str
+    errors: Mapping[str, Sequence[float]],
+    tolerances: Mapping[str, float],
+    title: str,
+    xlabel: str = "relative difference ‖a−b‖/(‖a‖+‖b‖)   (dashed: bound)",
 ) -> str:
-    """Per oracle, the distribution (log x axis) of the relative differences of every gradient,
-    with the oracle's tolerance as a dashed line of the same colour."""
+    """Per oracle, the distribution (log x axis) of an error measure over every gradient array,
+    with the oracle's bound as a dashed line of the same colour. Zeros are drawn at the left edge."""
     figure = Figure(figsize=(6.4, 3.4), layout="constrained")
     axes = figure.add_subplot()
     values = [v for seq in errors.values() for v in seq if np.isfinite(v)]
     low = max(min([v for v in values if v > 0] + [1e-17]), _FLOOR)
     high = max([*values, *tolerances.values(), low * 10])
-    bins = np.logspace(np.log10(low) - 0.5, np.log10(high) + 0.5, 60)
+    bins = list(np.logspace(np.log10(low) - 0.5, np.log10(high) + 0.5, 60))
     for oracle, seq in errors.items():
-        data = np.clip(np.asarray([v for v in seq if np.isfinite(v)], dtype=np.float64), low, None)
+        raw = np.asarray(list(seq), dtype=np.float64)
+        data = np.clip(np.nan_to_num(raw, nan=high, posinf=high), low, high)  # inf/NaN at the right edge
         color = _COLORS.get(oracle, "black")
         axes.hist(data, bins=bins, histtype="step", linewidth=1.6, color=color, label=oracle)
         if oracle in tolerances:
             axes.axvline(tolerances[oracle], color=color, linestyle="--", linewidth=1.2)
     axes.set_xscale("log")
-    axes.set_xlabel("relative difference ‖a−b‖/(‖a‖+‖b‖)   (dashed: tolerance)")
+    axes.set_xlabel(xlabel)
     axes.set_ylabel("gradient arrays")
     axes.set_title(title, fontsize=10)
     axes.legend(loc="upper left", fontsize=8, frameon=False)

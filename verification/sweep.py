@@ -1,0 +1,317 @@
+"""The sweep: manualbp's gradients on many random architectures, against the three oracles.
+
+For each architecture (see :mod:`verification.architectures`) the sweep runs the code under test
+
+* ``model_backward`` (fused dZ[L] = A[L] - Y) and ``model_backward_course`` (the course's dA[L]
+  route, ``fused=False``), after ``model_forward``;
+* ``linear_activation_backward[l]`` for every layer l, fed the oracle's dA[l] (m ∂J/∂A[l]) and
+  manualbp's own cache, so a mistake is pinned to one layer;
+* ``two_layer`` (``two_layer.forward_propagation`` + ``backward_propagation``) when L = 2;
+
+and compares every gradient it returns (dW[l], db[l], dA[l], including dA0) with reverse mode
+(element-wise), forward mode and float64 finite differences (directional, see
+:mod:`verification.padded`), with the tolerances of :mod:`verification.tolerances`. Shape
+invariants are checked on every cache and gradient: Z[l], A[l] are (n[l], m), dW ~ W, db ~ b,
+dA[l] ~ A[l], and every gradient keeps the dtype of the problem.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+import manualbp as mb
+
+from .agreement import GradientComparison, compare
+from .architectures import Architecture, make_problem, random_architectures
+from .padded import (
+    Directions,
+    OracleResult,
+    compiled,
+    make_directions,
+    needed_compilations,
+    pad_problem,
+    run_oracles,
+)
+from .tolerances import ORACLES, tolerance_for
+
+__all__ = [
+    "FUNCTIONS",
+    "Check",
+    "ArchitectureResult",
+    "SweepResult",
+    "run_sweep",
+    "verify_architecture",
+]
+
+FUNCTIONS = (
+    "model_backward",
+    "model_backward_course",
+    "linear_activation_backward",
+    "two_layer",
+)
+MAX_EVIDENCE = 24  # failing comparisons whose arrays are kept for heat maps
+
+
+@dataclass
+class Check:
+    """One gradient returned by one function, against one oracle."""
+
+    function: str
+    gradient: str
+    oracle: str
+    comparison: GradientComparison
+    gradient_shape: tuple[int, ...]
+    expected_shape: tuple[int, ...]
+
+
+@dataclass
+class ArchitectureResult:
+    index: int
+    arch: Architecture
+    cost: float
+    checks: list[Check]
+    shape_failures: list[str]
+    errors: list[str]
+    evidence: list[tuple[Check, np.ndarray, np.ndarray]] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.shape_failures and not self.errors and all(c.comparison.passed for c in self.checks)
+
+
+@dataclass
+class SweepResult:
+    seed: int
+    count: int
+    dtypes: list[str]
+    results: list[ArchitectureResult]
+    timings: dict[str, float]
+
+    @property
+    def passed(self) -> bool:
+        return all(r.passed for r in self.results)
+
+
+def _expected_shape(arch: Architecture, gradient: str) -> tuple[int, int]:
+    dims, l = arch.layer_dims, int(gradient[2:])
+    if gradient.startswith("dW"):
+        return dims[l], dims[l - 1]
+    if gradient.startswith("db"):
+        return dims[l], 1
+    return dims[l], arch.m
+
+
+class _Context:
+    """What the comparisons of one architecture share: its oracle values and directions."""
+
+    def __init__(self, arch: Architecture, oracle: OracleResult, directions: Directions) -> None:
+        self.arch = arch
+        self.oracle = oracle
+        self.tolerances = {name: tolerance_for(arch.dtype, name) for name in ORACLES}
+        self.directions: dict[str, np.ndarray] = {}
+        for name in arch.gradient_names():
+            rows, cols = _expected_shape(arch, name)
+            used = [d for d, n in enumerate(directions.names) if n == name]
+            self.directions[name] = directions.values[used, :rows, :cols]
+
+    def project(self, gradient: str, got: np.ndarray) -> np.ndarray:
+        """⟨got, v⟩ for the gradient's directions, in ∂J units (dA[l] / m)."""
+        values = self.directions[gradient]
+        if got.shape != values.shape[1:]:
+            return np.full(values.shape[0], np.nan)
+        scale = 1.0 / self.arch.m if gradient.startswith("dA") else 1.0
+        return np.einsum("dij,ij->d", values, got.astype(np.float64)) * scale
+
+
+def _check_gradients(
+    context: _Context,
+    function: str,
+    grads: Mapping[str, np.ndarray],
+    names: Iterable[str],
+    result: ArchitectureResult,
+) -> None:
+    arch, oracle = context.arch, context.oracle
+    for name in names:
+        expected_shape = _expected_shape(arch, name)
+        got = grads.get(name)
+        if not isinstance(got, np.ndarray):
+            result.errors.append(f"{function}: {name} is missing")
+            continue
+        if got.shape != expected_shape:
+            result.shape_failures.append(
+                f"{function}: {name} has shape {got.shape}, expected {expected_shape}"
+            )
+        if got.dtype != np.dtype(arch.dtype):
+            result.shape_failures.append(f"{function}: {name} is {got.dtype}, expected {arch.dtype}")
+        pairs = (
+            ("reverse", got, oracle.reverse[name]),
+            ("forward", context.project(name, got), oracle.forward[name]),
+            ("finite_difference", context.project(name, got), oracle.finite_difference[name]),
+        )
+        for oracle_name, value, reference in pairs:
+            comparison = compare(name, value, reference, context.tolerances[oracle_name])
+            check = Check(function, name, oracle_name, comparison, tuple(got.shape), expected_shape)
+            result.checks.append(check)
+            if not comparison.passed and len(result.evidence) < MAX_EVIDENCE:
+                result.evidence.append((check, np.array(value), np.array(reference)))
+
+
+def _check_shape(result: ArchitectureResult, what: str, array: Any, shape: tuple[int, ...]) -> None:
+    actual = getattr(array, "shape", None)
+    if actual != shape:
+        result.shape_failures.append(f"{what} has shape {actual}, expected {shape}")
+
+
+def _check_caches(result: ArchitectureResult, arch: Architecture, AL: np.ndarray, caches: Any) -> None:
+    dims, m = arch.layer_dims, arch.m
+    _check_shape(result, "A[L]", AL, (dims[-1], m))
+    if len(caches) != arch.L:
+        result.shape_failures.append(f"model_forward returned {len(caches)} caches for L = {arch.L}")
+        return
+    for l, ((A_prev, W, b), Z) in enumerate(caches, start=1):
+        _check_shape(result, f"cache {l}: A[{l - 1}]", A_prev, (dims[l - 1], m))
+        _check_shape(result, f"cache {l}: W[{l}]", W, (dims[l], dims[l - 1]))
+        _check_shape(result, f"cache {l}: b[{l}]", b, (dims[l], 1))
+        _check_shape(result, f"cache {l}: Z[{l}]", Z, (dims[l], m))
+
+
+def _guard(result: ArchitectureResult, function: str, call: Callable[[], None]) -> None:
+    try:
+        call()
+    except Exception as error:  # the code under test may raise anything
+        result.errors.append(f"{function} raised {type(error).__name__}: {error}")
+
+
+@dataclass
+class _Problem:
+    index: int
+    arch: Architecture
+    parameters: dict[str, np.ndarray]
+    X: np.ndarray
+    Y: np.ndarray
+    directions: Directions
+
+
+def _make(index: int, arch: Architecture, seed: int) -> _Problem:
+    rng = np.random.default_rng([seed, index, 0 if arch.dtype == "float64" else 1])
+    parameters, X, Y = make_problem(arch, rng)
+    return _Problem(index, arch, parameters, X, Y, make_directions(arch, rng))
+
+
+def verify_architecture(
+    problem: _Problem, oracle: OracleResult, timings: dict[str, float]
+) -> ArchitectureResult:
+    """Run manualbp on one problem and compare everything it returns with the oracle values."""
+    arch, parameters, X, Y = problem.arch, problem.parameters, problem.X, problem.Y
+    hidden, L = arch.hidden_activation, arch.L
+    result = ArchitectureResult(problem.index, arch, oracle.cost, [], [], [])
+    context = _Context(arch, oracle, problem.directions)
+    outputs: dict[str, Any] = {}
+
+    start = time.perf_counter()
+
+    def forward() -> None:
+        outputs["AL"], outputs["caches"] = mb.model_forward(X, parameters, hidden)
+
+    _guard(result, "model_forward", forward)
+    if "caches" in outputs:
+        _check_caches(result, arch, outputs["AL"], outputs["caches"])
+        AL, caches = outputs["AL"], outputs["caches"]
+
+        def fused() -> None:
+            outputs["model_backward"] = mb.model_backward(AL, Y, caches, hidden)
+
+        def course() -> None:
+            outputs["model_backward_course"] = mb.model_backward(AL, Y, caches, hidden, fused=False)
+
+        _guard(result, "model_backward", fused)
+        _guard(result, "model_backward_course", course)
+        for l in range(1, L + 1):
+            dA = oracle.dAL if l == L else oracle.reverse[f"dA{l}"]
+            activation = "sigmoid" if l == L else hidden
+
+            def layer(l: int = l, dA: np.ndarray = dA, activation: str = activation) -> None:
+                dA_prev, dW, db = mb.linear_activation_backward(dA, caches[l - 1], activation)
+                outputs[f"linear_activation_backward[{l}]"] = {
+                    f"dA{l - 1}": dA_prev,
+                    f"dW{l}": dW,
+                    f"db{l}": db,
+                }
+
+            _guard(result, f"linear_activation_backward[{l}]", layer)
+    if L == 2:
+
+        def two_layer() -> None:
+            _, cache = mb.two_layer.forward_propagation(X, parameters, hidden)
+            for key in ("Z1", "A1"):
+                _check_shape(result, f"two_layer cache {key}", cache[key], (arch.layer_dims[1], arch.m))
+            for key in ("Z2", "A2"):
+                _check_shape(result, f"two_layer cache {key}", cache[key], (arch.layer_dims[2], arch.m))
+            outputs["two_layer"] = mb.two_layer.backward_propagation(parameters, cache, X, Y, hidden)
+
+        _guard(result, "two_layer", two_layer)
+    timings["manualbp"] += time.perf_counter() - start
+
+    start = time.perf_counter()
+    names = arch.gradient_names()
+    for function in ("model_backward", "model_backward_course", "two_layer"):
+        if function in outputs:
+            _check_gradients(context, function, outputs[function], names, result)
+    for l in range(1, L + 1):
+        function = f"linear_activation_backward[{l}]"
+        if function in outputs:
+            _check_gradients(context, function, outputs[function], [f"dA{l - 1}", f"dW{l}", f"db{l}"], result)
+    timings["compare"] += time.perf_counter() - start
+    return result
+
+
+def _compile_all(dtypes: list[str], timings: dict[str, float]) -> None:
+    start = time.perf_counter()
+    threads = [
+        threading.Thread(target=compiled, args=pair, daemon=True) for pair in needed_compilations(dtypes)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    timings["compile"] += time.perf_counter() - start
+
+
+def run_sweep(
+    count: int,
+    seed: int,
+    dtypes: list[str],
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> SweepResult:
+    """Verify ``count`` seeded architectures in each of ``dtypes``; deterministic for a seed."""
+    timings = dict.fromkeys(("problems", "compile", "oracle", "manualbp", "compare"), 0.0)
+    start_all = time.perf_counter()
+    # Compilation runs in background threads (XLA releases the GIL) while the problems are drawn.
+    compiler = threading.Thread(target=_compile_all, args=(dtypes, timings), daemon=True)
+    compiler.start()
+    start = time.perf_counter()
+    problems = [
+        _make(index, arch, seed)
+        for dtype in dtypes
+        for index, arch in enumerate(random_architectures(count, seed, dtype))
+    ]
+    timings["problems"] += time.perf_counter() - start
+    compiler.join()
+    results = []
+    for problem in problems:
+        start = time.perf_counter()
+        padded = pad_problem(problem.arch, problem.parameters, problem.X, problem.Y)
+        oracle = run_oracles(problem.arch, padded, problem.directions)
+        timings["oracle"] += time.perf_counter() - start
+        results.append(verify_architecture(problem, oracle, timings))
+        if progress is not None:
+            progress(1)
+    timings["total"] = time.perf_counter() - start_all
+    return SweepResult(seed, count, list(dtypes), results, timings)
