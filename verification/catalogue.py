@@ -55,6 +55,7 @@ class Mistake:
     invisible_under: tuple[str, ...] = ()
     raises: bool = False
     note: str = ""
+    template_where: str = "all"  # the layers the template's change affects (see reference_backward)
 
 
 MISTAKES: tuple[Mistake, ...] = (
@@ -145,6 +146,7 @@ MISTAKES: tuple[Mistake, ...] = (
                 'grads["dA" + str(l + 1)], current_cache, OTHER[HIDDEN]'
             )
         },
+        template_where="hidden",
         note="the reference uses sigmoid' in place of the hidden g' (relu' when the hidden layers "
         "are themselves sigmoid)",
     ),
