@@ -185,3 +185,28 @@ def test_predict_thresholds_AL_at_one_half(network):
     assert labels.shape == AL.shape
     np.testing.assert_array_equal(labels, (AL > 0.5).astype(labels.dtype))
     assert set(np.unique(labels)) <= {0, 1}
+
+
+@given(networks(), st.floats(1e-3, 2.0), st.integers(1, 4))
+def test_train_equals_steps_of_the_public_functions(network, learning_rate, iterations):
+    """train's loop (however optimised) takes the same steps as forward, cost, backward, update."""
+    _, X, Y, parameters, hidden = network
+    result = mb.train(
+        X, Y, parameters=parameters, hidden_activation=hidden, learning_rate=learning_rate,
+        num_iterations=iterations,
+    )  # fmt: skip
+    manual, costs = dict(parameters), []
+    for _ in range(iterations):
+        AL, caches = mb.model_forward(X, manual, hidden_activation=hidden)
+        costs.append(mb.compute_cost_from_logits(caches[-1].Z, Y))
+        grads = mb.model_backward(AL, Y, caches, hidden_activation=hidden)
+        manual = mb.update_parameters(manual, grads, learning_rate)
+    tol = tolerances(X.dtype)
+    np.testing.assert_allclose(result.costs, costs, rtol=tol["rtol"] * 10, atol=tol["atol"])
+    assert set(result.parameters) == set(parameters)
+    for key, value in manual.items():
+        assert result.parameters[key].dtype == value.dtype
+        scale = max(float(np.abs(value).max()), 1.0)
+        np.testing.assert_allclose(
+            result.parameters[key], value, rtol=tol["rtol"] * 10, atol=tol["atol"] * 10 * scale, err_msg=key
+        )
