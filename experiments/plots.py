@@ -201,7 +201,7 @@ def initialization_figures(result: InitializationResult) -> list[Figure]:
             top.set_ylabel("‖dW[l]‖ at iteration 0")
             top.set_title(f"deep {activation}: gradient norm per layer at the start")
             top.legend()
-            _costs(bottom, [(arm.label, arm.costs) for arm in arms], f"deep {activation}: cost")
+            _costs(bottom, [(arm.label, arm.costs) for arm in arms], f"deep {activation}: cost", log=True)
         fig.tight_layout()
         return fig
 

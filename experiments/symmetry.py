@@ -85,13 +85,12 @@ class SymmetryResult(ExperimentResult):
 
     @property
     def verdict(self) -> str:
-        starts = join_words([arm.name for arm in self.symmetric_arms])
-        spreads = join_words([fmt(arm.max_row_spread) for arm in self.symmetric_arms])
-        costs = join_words([fmt(arm.costs[-1]) for arm in self.symmetric_arms])
+        spreads = join_words([f"{fmt(arm.max_row_spread)} ({arm.name})" for arm in self.symmetric_arms])
+        costs = join_words([f"{fmt(arm.costs[-1])} ({arm.name})" for arm in self.symmetric_arms])
         random = self.random_arm
         n1 = self.layer_dims[1]
         first = (
-            f"With {starts} initialisation the rows of W1 differed by at most {spreads} over "
+            f"From equal weights the rows of W1 differed by at most {spreads} over "
             f"{self.iterations} iterations (equal means ≤ {EQUAL_ROWS_TOLERANCE:g}), so the {n1} hidden "
             f"units stayed one unit; final cost {costs}."
         )
