@@ -210,3 +210,53 @@ def test_train_equals_steps_of_the_public_functions(network, learning_rate, iter
         np.testing.assert_allclose(
             result.parameters[key], value, rtol=tol["rtol"] * 10, atol=tol["atol"] * 10 * scale, err_msg=key
         )
+
+
+@given(networks())
+def test_no_public_function_mutates_its_inputs(network):
+    _, X, Y, parameters, hidden = network
+    frozen = {"X": X.copy(), "Y": Y.copy(), **{k: v.copy() for k, v in parameters.items()}}
+
+    def unchanged():
+        np.testing.assert_array_equal(X, frozen["X"])
+        np.testing.assert_array_equal(Y, frozen["Y"])
+        for key, value in parameters.items():
+            np.testing.assert_array_equal(value, frozen[key], err_msg=key)
+
+    AL, caches = mb.model_forward(X, parameters, hidden_activation=hidden)
+    saved_AL = AL.copy()
+    saved_caches = [((a.copy(), w.copy(), b.copy()), z.copy()) for (a, w, b), z in caches]
+    mb.compute_cost(AL, Y)
+    mb.compute_cost_from_logits(caches[-1].Z, Y)
+    for fused in (True, False):
+        mb.model_backward(AL, Y, caches, hidden_activation=hidden, fused=fused)
+    mb.model_backward(AL, Y, caches, hidden_activation=hidden, input_gradient=False)
+    mb.linear_activation_backward(AL - Y, caches[-1], "sigmoid")
+    mb.linear_backward(AL - Y, caches[-1].linear)
+    for cache in caches[:-1]:
+        mb.linear_activation_backward(cache.Z.copy(), cache, hidden)
+    mb.predict(X, parameters, hidden_activation=hidden)
+    mb.train(X, Y, parameters=parameters, hidden_activation=hidden, num_iterations=2, learning_rate=0.1)
+    np.testing.assert_array_equal(AL, saved_AL)
+    for ((a, w, b), z), ((a0, w0, b0), z0) in zip(caches, saved_caches, strict=True):
+        for now, then in ((a, a0), (w, w0), (b, b0), (z, z0)):
+            np.testing.assert_array_equal(now, then)
+    unchanged()
+    if len(parameters) == 4:
+        _, cache = two_layer.forward_propagation(X, parameters, hidden_activation=hidden)
+        saved = {k: v.copy() for k, v in cache.items()}
+        two_layer.backward_propagation(parameters, cache, X, Y, hidden_activation=hidden)
+        for key, value in cache.items():
+            np.testing.assert_array_equal(value, saved[key], err_msg=key)
+        unchanged()
+
+
+@given(networks())
+def test_input_gradient_false_skips_only_dA0(network):
+    _, X, Y, parameters, hidden = network
+    AL, caches = mb.model_forward(X, parameters, hidden_activation=hidden)
+    full = mb.model_backward(AL, Y, caches, hidden_activation=hidden)
+    short = mb.model_backward(AL, Y, caches, hidden_activation=hidden, input_gradient=False)
+    assert set(short) == set(full) - {"dA0"}
+    for key in short:
+        np.testing.assert_array_equal(short[key], full[key], err_msg=key)
