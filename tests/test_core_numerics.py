@@ -200,8 +200,8 @@ def test_train_raises_NonFiniteError_when_the_cost_diverges():
 @pytest.mark.xfail(
     strict=True,
     raises=(FloatingPointError, RuntimeWarning),
-    reason="bug: a diverging train overflows in W @ A (layers.py _linear_forward) and in the cost "
-    "(invalid value in subtract/multiply) and emits RuntimeWarnings before raising NonFiniteError",
+    reason="bug: a diverging train overflows in the forward W[l] @ A[l-1] and emits "
+    "RuntimeWarning 'overflow encountered in matmul' before it raises NonFiniteError",
 )
 def test_train_diverges_with_NonFiniteError_and_no_numpy_warning():
     X, Y = _diverging_problem()
