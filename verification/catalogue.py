@@ -151,6 +151,21 @@ MISTAKES: tuple[Mistake, ...] = (
         "are themselves sigmoid)",
     ),
     Mistake(
+        "derivative_formula_of_other_activation",
+        "g'(Z[l]) written from A[l] = g(Z[l]) must use g's own formula (tanh' = 1 - A², σ' = A(1 - A)); "
+        "another activation's formula was applied to this layer's A[l].",
+        wrong="dZ1 = np.dot(W2.T, dZ2) * A1 * (1 - A1)        # σ' formula on tanh's A1",
+        right="dZ1 = np.dot(W2.T, dZ2) * (1 - np.power(A1, 2))  # tanh'(Z1) = 1 - A1²",
+        corrupts="every gradient of the hidden layers (dW[l], db[l] for l < L, and dA[l-1])",
+        template={
+            "return dA * (1 - np.tanh(Z) ** 2)": "return dA * np.tanh(Z) * (1 - np.tanh(Z))",
+        },
+        demo_hidden="tanh",
+        template_where="hidden",
+        note="the reference uses σ's A(1 - A) for tanh, ReLU and the other hidden activations, and "
+        "tanh's 1 - A² for sigmoid layers",
+    ),
+    Mistake(
         "dW_transposed",
         "dW[l] = (1/m) dZ[l] A[l-1]ᵀ has the shape of W[l], (n[l], n[l-1]); A[l-1] dZ[l]ᵀ is its transpose.",
         wrong="dW = 1 / m * np.dot(A_prev, dZ.T)",
@@ -311,6 +326,12 @@ def _other(name: str) -> str:
     return "relu" if name == "sigmoid" else "sigmoid"
 
 
+def _other_formula(name: str, A: np.ndarray) -> np.ndarray:
+    """Another activation's derivative written from its output, applied to this layer's A:
+    tanh's 1 - A² for a sigmoid layer, σ's A(1 - A) for any other."""
+    return 1 - A**2 if name == "sigmoid" else A * (1 - A)
+
+
 # --- reference forward and backward ---------------------------------------------------------------
 
 
@@ -370,6 +391,8 @@ def reference_backward(
                 dZ = -(Y / AL) + (1 - Y) / (1 - AL)  # mistake: dZ[L] = dA[L]
             elif made("wrong_activation_derivative", l):
                 dZ = (-(Y / AL) + (1 - Y) / (1 - AL)) * _derivative(_other("sigmoid"), Z)
+            elif made("derivative_formula_of_other_activation", l):
+                dZ = (-(Y / AL) + (1 - Y) / (1 - AL)) * _other_formula("sigmoid", AL)
             else:
                 dZ = AL - Y  # dZ[L] = A[L] - Y
         else:
@@ -380,6 +403,8 @@ def reference_backward(
                 dZ = dA  # mistake: no g'
             elif made("wrong_activation_derivative", l):
                 dZ = dA * _derivative(_other(g), Z)
+            elif made("derivative_formula_of_other_activation", l):
+                dZ = dA * _other_formula(g, A)  # mistake: the other activation's g'(A) formula
             else:
                 dZ = dA * _derivative(g, Z)  # dZ[l] = dA[l] * g'(Z[l])
         # dW[l] = (1/m) dZ[l] A[l-1]ᵀ

@@ -659,10 +659,12 @@ def format_terminal(result: CheckResult, color: bool | None = None) -> str:
     if result.architectures:
         shown = ", ".join(f"[{','.join(map(str, a.layer_dims))}] m={a.m}" for a in result.architectures)
         lines.append(f"architectures (seed {result.seed}): {shown}")
-    for skipped in result.skipped[:5]:
-        lines.append(f"skipped notebook statement: {skipped}")
-    if len(result.skipped) > 5:
-        lines.append(f"skipped {len(result.skipped) - 5} more notebook statements")
+    if result.skipped:
+        shown = "; ".join(result.skipped[:3]) + ("; ..." if len(result.skipped) > 3 else "")
+        lines.append(
+            f"notebook: kept imports and definitions, skipped {len(result.skipped)} other statements"
+        )
+        lines.append(f"  ({shown})")
     for note in result.notes:
         lines.append(f"note: {note}")
     lines.append("")
@@ -681,13 +683,13 @@ def format_terminal(result: CheckResult, color: bool | None = None) -> str:
             line += "  likely " + " or ".join(_fix_text(d, g.where.get(d, "all"), name) for d in g.diagnosis)
         elif g.status == "wrong" and g.detail:
             line += "  no catalogued mistake reproduces this: " + g.detail
-        elif g.status in ("bad_shape", "not_finite"):
+        elif g.status == "bad_shape":
             line += "  no catalogued mistake reproduces this"
         lines.append(line.rstrip())
     if result.failure is not None:
         f = result.failure
         lines.append(_paint(f"could not run the code: {f.message}", "error", color))
-        if f.traceback:
+        if f.traceback and "File " in f.traceback:
             lines.append("")
             lines.extend("  " + t for t in f.traceback.rstrip().splitlines()[-12:])
         elif f.output.strip():
@@ -710,10 +712,11 @@ def format_terminal(result: CheckResult, color: bool | None = None) -> str:
         verdict = f"verdict: CORRECT — all {len(result.gradients)} gradients agree with JAX"
     elif result.verdict == "incorrect":
         verdict = f"verdict: INCORRECT — {bad} of {len(result.gradients)} gradients are not right"
-        if not named:
-            first = next(iter(result.not_ok()))
+        unexplained = [n for n, g in result.not_ok().items() if g.status in ("wrong", "bad_shape")]
+        if unexplained and not any(g.diagnosis for g in result.not_ok().values()):
             verdict += (
-                f"; no catalogued mistake reproduces them, start with {first} (first in backprop order)"
+                f"; no catalogued mistake reproduces them, start with {unexplained[0]} "
+                "(the first in backprop order)"
             )
     else:
         verdict = "verdict: ERROR — the code could not be run to the end"
