@@ -16,6 +16,7 @@ __all__ = [
     "SKLEARN_HINT",
     "Split",
     "breast_cancer",
+    "digits_pair",
     "import_sklearn",
     "noisy_halfspace",
     "planar_flower",
@@ -80,8 +81,10 @@ def split_and_standardize(
     test_fraction: float,
     seed: int,
     feature_names: tuple[str, ...] = (),
+    standardize: bool = True,
 ) -> Split:
-    """A stratified split (scikit-learn's ``train_test_split``), then z-scores from the training part."""
+    """A stratified split (scikit-learn's ``train_test_split``), then z-scores from the training part
+    (unless ``standardize=False``: images keep their pixel scale)."""
     import_sklearn()
     from sklearn.model_selection import train_test_split
 
@@ -92,6 +95,8 @@ def split_and_standardize(
     mean = X[:, train_idx].mean(axis=1, keepdims=True)
     std = X[:, train_idx].std(axis=1, keepdims=True)
     std[std == 0] = 1.0
+    if not standardize:
+        mean, std = np.zeros_like(mean), np.ones_like(std)
 
     def standardized(columns: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray((X[:, columns] - mean) / std)
@@ -117,3 +122,16 @@ def breast_cancer() -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
     X = np.asarray(data.data, dtype=np.float64).T
     Y = (np.asarray(data.target) == 0).astype(np.float64).reshape(1, -1)
     return X, Y, tuple(str(name) for name in data.feature_names)
+
+
+def digits_pair(negative: int = 3, positive: int = 8) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """8×8 handwritten digits of two classes (shipped with scikit-learn): X (64, m), pixels in [0, 1],
+    Y = 1 for ``positive``. Pixel (r, c) is row 8r + c of X."""
+    import_sklearn()
+    from sklearn.datasets import load_digits
+
+    data = load_digits()
+    keep = np.isin(data.target, (negative, positive))
+    X = np.asarray(data.data[keep], dtype=np.float64).T / 16.0
+    Y = (data.target[keep] == positive).astype(np.float64).reshape(1, -1)
+    return X, Y, tuple(f"pixel {r},{c}" for r in range(8) for c in range(8))

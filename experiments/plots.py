@@ -320,7 +320,51 @@ def adversarial_figures(result: AdversarialResult) -> list[Figure]:
         "sign(dA0) that raises its loss (red), and by ε in random directions (blue). Right: the test "
         "cost on the attacked inputs."
     )
-    return [_figure("adversarial", caption, draw)]
+    digits = result.digits
+    negative, positive = digits.classes
+
+    def draw_digits() -> Any:
+        k = len(digits.labels)
+        fig = plt.figure(figsize=(12.4, 5.2))
+        grid = fig.add_gridspec(2, k + 2, width_ratios=[2.6, 0.25] + [1] * k, hspace=0.35)
+        ax = fig.add_subplot(grid[:, 0])
+        ax.plot(digits.epsilons, digits.fgsm_accuracy, "o-", color=COLORS[1], label="clip(x + ε sign(dA0))")
+        ax.plot(
+            digits.epsilons, digits.random_accuracy, "s--", color=COLORS[0], label="clip(x + ε random signs)"
+        )
+        ax.set_ylim(0, 1.02)
+        ax.set_xlabel("ε (pixel intensity, pixels in [0, 1])")
+        ax.set_ylabel("test accuracy")
+        ax.set_title(f"digits {negative} against {positive}")
+        ax.legend(loc="lower left")
+        rows = (
+            (digits.clean_images, digits.clean_probability, "clean"),
+            (digits.adversarial_images, digits.adversarial_probability, f"ε = {digits.shown_epsilon:g}"),
+        )
+        for j in range(k):
+            for row, (images, probability, tag) in enumerate(rows):
+                image_ax = fig.add_subplot(grid[row, j + 2])
+                image_ax.imshow(images[j], cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
+                guess = positive if probability[j] > 0.5 else negative
+                color = "#16602e" if guess == digits.labels[j] else "#b91c1c"
+                title = f"{tag}: says {guess}\nP({positive}) = {probability[j]:.2f}"
+                image_ax.set_title(title, fontsize=8, color=color)
+                image_ax.set_xticks([])
+                image_ax.set_yticks([])
+                image_ax.grid(False)
+                for spine in image_ax.spines.values():
+                    spine.set_visible(True)
+                    spine.set_color("#9aa3b2")
+        fig.subplots_adjust(left=0.06, right=0.99, top=0.9, bottom=0.1)
+        return fig
+
+    digits_caption = (
+        f"Left: test accuracy of the {negative}-against-{positive} network when every pixel moves by ε in "
+        f"the direction sign(dA0) (red) or in random directions (blue), clipped to [0, 1]. Right: the first "
+        f"correctly classified test images of each class (top) and the same images moved by "
+        f"ε = {digits.shown_epsilon:g} along sign(dA0) (bottom); red titles are wrong answers."
+    )
+    return [_figure("adversarial", caption, draw), _figure("adversarial_digits", digits_caption, draw_digits)]
 
 
 DRAWERS: dict[type, Callable[[Any], list[Figure]]] = {

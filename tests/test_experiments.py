@@ -160,6 +160,17 @@ def test_fgsm_lowers_accuracy_more_than_random_noise(adversarial):
     assert adversarial.supported
 
 
+def test_fgsm_fools_the_digits_network_with_small_pixel_changes(adversarial):
+    digits = adversarial.digits
+    k = digits.shown_index
+    assert digits.fgsm_accuracy[0] > 0.95
+    assert digits.fgsm_accuracy[k] < 0.5 < digits.random_accuracy[k]
+    assert digits.adversarial_images.min() >= 0 and digits.adversarial_images.max() <= 1
+    changed = np.abs(digits.adversarial_images - digits.clean_images)
+    assert changed.max() <= digits.shown_epsilon + 1e-12
+    assert np.all((digits.clean_probability > 0.5) == (digits.labels == digits.classes[1]))
+
+
 def test_dA0_is_m_times_the_input_gradient(adversarial):
     assert adversarial.gradient_check_error < 1e-6
 
@@ -191,11 +202,11 @@ def test_command_writes_reports_with_the_same_bytes_for_the_same_seed(tmp_path, 
     assert _run_command(second, capsys)[0] == 0
     files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
     assert Path("experiments.md") in files and Path("experiments.html") in files
-    assert len([f for f in files if f.suffix == ".png"]) >= 5
+    assert len([f for f in files if f.suffix == ".png"]) == 7
     for name in files:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     html = (first / "experiments.html").read_text(encoding="utf-8")
-    assert html.count('src="data:image/png;base64,') >= 5
+    assert html.count('src="data:image/png;base64,') == 7
     md = (first / "experiments.md").read_text(encoding="utf-8")
     for link in [line.split("](")[1].rstrip(")") for line in md.splitlines() if line.startswith("![")]:
         assert (first / link).is_file()
