@@ -28,7 +28,7 @@ def cross_entropy(AL: np.ndarray, Y: np.ndarray) -> float:
     """
     P = np.where(Y == 1, AL, 1 - AL)  # probability given to the true label
     np.maximum(P, np.finfo(AL.dtype).tiny, out=P)
-    return float(-np.log(P).sum() / AL.shape[1])
+    return float(-np.log(P).sum(dtype=np.float64) / AL.shape[1])
 
 
 def cross_entropy_from_logits(ZL: np.ndarray, Y: np.ndarray) -> float:
@@ -36,7 +36,9 @@ def cross_entropy_from_logits(ZL: np.ndarray, Y: np.ndarray) -> float:
     log(1 + e^(ZL)) - Y ZL = max(ZL, 0) - Y ZL + log(1 + e^(-|ZL|)), finite for every finite ZL.
     """
     loss = np.maximum(ZL, 0) - Y * ZL + np.log1p(np.exp(-np.abs(ZL)))
-    return float(loss.sum() / ZL.shape[1])
+    # Averaged in float64, dividing before summing: finite losses near the dtype's maximum
+    # must not overflow their sum.
+    return float(np.divide(loss, ZL.shape[1], dtype=np.float64).sum())
 
 
 def compute_cost(AL: np.ndarray, Y: np.ndarray) -> float:

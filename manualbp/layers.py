@@ -141,7 +141,7 @@ def unpack_layer_cache(cache: Any, layer: int | None = None) -> tuple[LinearCach
         raise ShapeError(
             f"{where} must be a pair (linear_cache, Z) with linear_cache = (A_prev, W, b)"
         ) from None
-    return _unpack_linear_cache(linear_cache, where), Z
+    return _unpack_linear_cache(linear_cache, f"{where}: linear_cache"), Z
 
 
 def _unpack_linear_cache(linear_cache: Any, where: str = "linear_cache") -> LinearCache:
@@ -151,7 +151,7 @@ def _unpack_linear_cache(linear_cache: Any, where: str = "linear_cache") -> Line
     try:
         A_prev, W, b = linear_cache
     except (TypeError, ValueError):
-        raise ShapeError(f"{where}: linear_cache must be a triple (A_prev, W, b)") from None
+        raise ShapeError(f"{where} must be a triple (A_prev, W, b)") from None
     return LinearCache(A_prev, W, b)
 
 

@@ -203,6 +203,10 @@ def accuracy(
 
 
 def _checked_learning_rate(learning_rate: float) -> float:
+    if isinstance(learning_rate, (bool, np.bool_)) or not isinstance(
+        learning_rate, (int, float, np.integer, np.floating)
+    ):
+        raise TypeError(f"learning_rate α must be a number, got {learning_rate!r}")
     rate = float(learning_rate)
     if not np.isfinite(rate) or rate <= 0:
         raise DomainError(f"learning_rate α must be a positive finite number, got {learning_rate!r}")

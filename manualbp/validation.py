@@ -46,7 +46,7 @@ def check_array(name: str, array: object) -> np.ndarray:
     return array
 
 
-def check_shape(name: str, array: np.ndarray, notation: str, expected: Sequence[Dim]) -> None:
+def check_shape(name: str, array: np.ndarray, notation: str, expected: Sequence[Dim], hint: str = "") -> None:
     """Raise ShapeError unless ``array.shape`` matches ``expected`` (str entries match anything).
 
     ``check_shape("W2", W2, "(n[2], n[1])", (1, 4))`` reports
@@ -58,6 +58,7 @@ def check_shape(name: str, array: np.ndarray, notation: str, expected: Sequence[
     if not fits:
         raise ShapeError(
             f"{name} must be {notation} = {format_shape(expected)}, got {format_shape(array.shape)}"
+            + (f" ({hint})" if hint else "")
         )
 
 
@@ -177,7 +178,8 @@ def check_parameters(
     for l in range(1, L + 1):
         W, b = arrays[f"W{l}"], arrays[f"b{l}"]
         n = b.shape[0] if b.ndim == 2 and b.shape[1] == 1 else _first_dim(W, axis=0)
-        check_shape(f"W{l}", W, f"(n[{l}], n[{l - 1}])", (n, dims[l - 1]))
+        hint = f"n[0] = {n0} is the number of rows of X" if l == 1 and n0 is not None else ""
+        check_shape(f"W{l}", W, f"(n[{l}], n[{l - 1}])", (n, dims[l - 1]), hint)
         check_shape(f"b{l}", b, f"(n[{l}], 1)", (n, 1))
         dims.append(n)
     for key, array in arrays.items():
@@ -205,10 +207,13 @@ def check_input(X: object, n0: int | None = None) -> np.ndarray:
 
 def check_probabilities(name: str, AL: np.ndarray, *, open_interval: bool) -> None:
     """AL must lie in [0, 1] (or (0, 1) where a formula divides by AL and 1 - AL)."""
-    if open_interval and not ((AL > 0) & (AL < 1)).all():
+    # 1/AL overflows below the smallest normal number (σ(-100) is subnormal in float32).
+    smallest = np.finfo(AL.dtype).tiny
+    if open_interval and not ((AL >= smallest) & (AL < 1)).all():
         raise DomainError(
             f"{name} must lie strictly between 0 and 1 for dAL = -(Y/AL) + (1-Y)/(1-AL); it holds "
-            "0 or 1 (a saturated sigmoid). Use the fused dZL = AL - Y (fused=True) instead."
+            "0 or 1, or a value too close to 0 for 1/AL to be finite (a saturated sigmoid). "
+            "Use the fused dZL = AL - Y (fused=True) instead."
         )
     if not ((AL >= 0) & (AL <= 1)).all():
         raise DomainError(f"{name} must hold probabilities in [0, 1] for the cross-entropy cost")

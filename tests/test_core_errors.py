@@ -77,7 +77,10 @@ def test_other_wrong_shapes(net):
     parameters, X, Y, AL, caches, grads = net
     with raises(errors.ShapeError, "b1 must be (n[1], 1) = (4, 1), got (4,)"):
         mb.model_forward(X, dict(parameters, b1=parameters["b1"].ravel()))
-    with raises(errors.ShapeError, "W1 must be (n[1], n[0]) = (4, 2), got (4, 3)"):
+    with raises(
+        errors.ShapeError,
+        "W1 must be (n[1], n[0]) = (4, 2), got (4, 3) (n[0] = 2 is the number of rows of X)",
+    ):
         mb.model_forward(X[:2], parameters)  # X has n[0] = 2 rows, W1 expects 3
     with raises(errors.ShapeError, "Y must be (n[L], m) = (1, 5), got (5, 1)"):
         mb.model_backward(AL, Y.T, caches)
@@ -405,3 +408,10 @@ def test_every_error_is_a_manualbp_error(net):
         mb.model_forward(X, dict(parameters, W2=parameters["W2"].T.copy()))
     with pytest.raises(errors.ManualbpError):
         mb.initialize_parameters([3, 0])
+
+
+@pytest.mark.parametrize("rate", [True, "0.1", None])
+def test_learning_rate_of_the_wrong_type_is_a_TypeError(net, rate):
+    parameters, _, _, _, _, grads = net
+    with pytest.raises(TypeError, match="learning_rate α must be a number"):
+        mb.update_parameters(parameters, grads, rate)
