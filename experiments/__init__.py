@@ -9,7 +9,7 @@
 Each ``run_<name>(*, seed, quick)`` returns a result holding the measured numbers, the claim, and
 ``supported`` / ``verdict`` computed from those numbers. ``run_all`` runs the five;
 ``manualbp experiments`` writes them as a Markdown and an HTML report (see ``experiments.command``).
-Experiments 4 and 5 need scikit-learn: ``pip install 'manualbp[experiments]'``.
+Experiments 4 and 5 need scikit-learn: ``pip install '.[experiments]'``.
 """
 
 from __future__ import annotations

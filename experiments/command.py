@@ -47,6 +47,6 @@ def run(args: argparse.Namespace) -> int:
     md = next(path for path in written if path.suffix == ".md")
     print(f"wrote {md} and {html} in {time.perf_counter() - started:.1f} s", flush=True)
     if skipped:
-        print("some experiments were skipped: pip install 'manualbp[experiments]'", file=sys.stderr)
+        print("some experiments were skipped: pip install '.[experiments]'", file=sys.stderr)
         return EXIT_SKIPPED
     return EXIT_SUPPORTED if all(s.result.supported for s in sections) else EXIT_NOT_SUPPORTED

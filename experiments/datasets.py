@@ -23,7 +23,7 @@ __all__ = [
     "split_and_standardize",
 ]
 
-SKLEARN_HINT = "the real-data experiments need scikit-learn: pip install 'manualbp[experiments]'"
+SKLEARN_HINT = "the real-data experiments need scikit-learn: pip install '.[experiments]'"
 
 
 def import_sklearn() -> ModuleType:
