@@ -231,3 +231,15 @@ def test_without_sklearn_the_numpy_experiments_still_run(tmp_path, capsys, monke
 def test_import_experiments_needs_neither_sklearn_nor_matplotlib():
     code = "import sys, experiments; assert 'sklearn' not in sys.modules and 'matplotlib' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_notebook_can_render_chosen_results(symmetry, saturation):
+    from experiments.report import build_sections, render_html, render_markdown
+
+    sections = build_sections([symmetry, saturation])
+    markdown = render_markdown(sections, seed=SEED, quick=True)
+    html = render_html(sections, seed=SEED, quick=True)
+    for result in (symmetry, saturation):
+        assert result.claim in markdown and result.headline in markdown
+        assert result.title in html
+    assert "Not supported" not in markdown
