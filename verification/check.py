@@ -343,27 +343,28 @@ def _diagnose(runs: Sequence[_Run], results: dict[str, GradientResult], checked:
                 changes = True
         return seen and changes
 
-    def explains_all(key: tuple[str, str]) -> bool:
+    def misfits(key: tuple[str, str]) -> float:
+        """How many of the learner's gradients (over every run) the mistake does not reproduce."""
+        count = 0
         for run, out in zip(runs, outputs, strict=True):
             assert run.output is not None
             mistaken = out[key]
             if isinstance(mistaken, MistakeRaisedError):
-                return False
+                return float("inf")
             for name, got in run.output.grads.items():
                 if name in checked and name in mistaken and not _same(got, mistaken[name]):
-                    return False
-        return True
+                    count += 1
+        return count
 
-    full = {key for key in candidates if explains_all(key)}
+    score = {key: misfits(key) for key in candidates}
     for name, result in results.items():
         if result.status in ("ok", "missing"):
             continue
         matches = [key for key in candidates if reproduces(key, name)]
-        if any(key in full for key in matches):
-            matches = [key for key in matches if key in full]
-        for mistake_id, where in matches:
-            if mistake_id not in result.where or where == "all":
-                result.where[mistake_id] = where
+        if any(score[key] == 0 for key in matches):  # one mistake explains every gradient
+            matches = [key for key in matches if score[key] == 0]
+        for mistake_id, where in sorted(matches, key=lambda key: (score[key], WHERE.index(key[1]))):
+            result.where.setdefault(mistake_id, where)  # the layers that explain the most
         result.diagnosis = [m.id for m in MISTAKES if m.id in result.where]
 
 

@@ -117,12 +117,14 @@ def _equal(a: list[dict[str, np.ndarray] | str], b: list[dict[str, np.ndarray] |
     return True
 
 
-def invisible_under(mistake: Mistake) -> list[str]:
-    """Hidden activations under which the mistake (as planted) gives exactly the right gradients."""
+def invisible_under(mistake: Mistake, where: str | None = None) -> list[str]:
+    """Hidden activations under which the mistake, made in ``where`` (default: as planted in the
+    learner file), gives exactly the right gradients."""
+    where = where or mistake.template_where
     return [
         hidden
         for hidden in HIDDEN_ACTIVATIONS
-        if _equal(_outputs(mistake.id, hidden, mistake.template_where), _outputs(None, hidden))
+        if _equal(_outputs(mistake.id, hidden, where), _outputs(None, hidden))
     ]
 
 
@@ -174,6 +176,9 @@ def write_gallery(outcomes: list[MistakeOutcome], out: Path) -> list[Path]:
                 "mistake": o.mistake,
                 "corrupted": o.result.not_ok(),
                 "invisible": invisible_under(o.mistake),
+                "invisible_hidden": (
+                    invisible_under(o.mistake, "hidden") if o.mistake.template_where != "hidden" else []
+                ),
                 "heatmap": heatmap,
                 "largest": max(
                     (g.max_relative_error or 0.0 for g in o.result.not_ok().values() if g.status == "wrong"),

@@ -1,4 +1,0 @@
-"""Does not parse."""
-
-def backward_propagation(parameters, cache, X, Y)
-    return {}
