@@ -49,6 +49,9 @@ __all__ = [
     "pad_problem",
     "make_directions",
     "run_oracles",
+    "launch_oracles",
+    "collect_oracles",
+    "PendingOracles",
     "compiled",
     "needed_compilations",
     "padded_cost",
@@ -296,17 +299,42 @@ def _inputs(problem: PaddedProblem, dtype: np.dtype) -> tuple[dict[str, np.ndarr
     return theta, consts
 
 
-def run_oracles(arch: Architecture, problem: PaddedProblem, directions: Directions) -> OracleResult:
-    """Reverse mode and forward mode in ``arch.dtype``, finite differences in float64."""
+@dataclass
+class PendingOracles:
+    """Oracle computations dispatched to XLA and not yet waited for (JAX dispatches
+    asynchronously, so NumPy work can run meanwhile)."""
+
+    arch: Architecture
+    directions: Directions
+    exact: Any
+    central: Any
+
+
+def launch_oracles(arch: Architecture, problem: PaddedProblem, directions: Directions) -> PendingOracles:
+    """Dispatch reverse and forward mode in ``arch.dtype`` and finite differences in float64."""
     dtype = np.dtype(arch.dtype)
     exact, central = compiled("exact", dtype.name), compiled("central", "float64")
     theta, consts = _inputs(problem, dtype)
     directions_arrays = (directions.values.astype(dtype), directions.kind, directions.layer)
     with precision(dtype):
-        cost, grad, dAL, jvps = jax.device_get(exact(theta, consts, directions_arrays))
+        exact_out = exact(theta, consts, directions_arrays)
     theta64, consts64 = _inputs(problem, np.dtype(np.float64))
     with precision("float64"):
-        fd = np.asarray(central(theta64, consts64, (directions.values, directions.kind, directions.layer)))
+        central_out = central(theta64, consts64, (directions.values, directions.kind, directions.layer))
+    return PendingOracles(arch, directions, exact_out, central_out)
+
+
+def run_oracles(arch: Architecture, problem: PaddedProblem, directions: Directions) -> OracleResult:
+    """Reverse mode and forward mode in ``arch.dtype``, finite differences in float64."""
+    return collect_oracles(launch_oracles(arch, problem, directions))
+
+
+def collect_oracles(pending: PendingOracles) -> OracleResult:
+    """Wait for the oracle values of one architecture and cut them back to its real shapes."""
+    arch, directions = pending.arch, pending.directions
+    dtype = np.dtype(arch.dtype)
+    cost, grad, dAL, jvps = jax.device_get(pending.exact)
+    fd = np.asarray(pending.central)
     cost = float(cost)
     dims, L, m = arch.layer_dims, arch.L, arch.m
     reverse: dict[str, np.ndarray] = {}

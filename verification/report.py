@@ -13,7 +13,7 @@ JSON schema ``manualbp.verification`` version 1::
       "run": {"command", "seed", "architectures_per_dtype", "dtypes"},
       "summary": {
         "architectures", "architectures_passed", "checks", "checks_failed",
-        "by_dtype": {dtype: {oracle: {"checks", "failed", "max_relative_difference",
+        "by_dtype": {dtype: {oracle: {"checks", "failed", "passed_near_zero", "max_relative_difference",
                                       "max_elementwise_error", "worst": {"architecture",
                                       "function", "gradient"}}}},
         "by_function": {function: {"checks", "failed", "max_relative_difference": {oracle: x}}}
@@ -45,8 +45,6 @@ from collections import defaultdict
 from importlib import metadata
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from .padded import COORDINATE_DIRECTIONS, DENSE_DIRECTIONS, LMAX, MMAX, NMAX
 from .plots import error_distribution_png, errors_per_layer_png, heatmap_png
@@ -140,6 +138,7 @@ def _summary(sweep: SweepResult) -> dict[str, Any]:
                 {
                     "checks": 0,
                     "failed": 0,
+                    "passed_near_zero": 0,
                     "max_relative_difference": 0.0,
                     "max_elementwise_error": 0.0,
                     "worst": None,
@@ -147,6 +146,8 @@ def _summary(sweep: SweepResult) -> dict[str, Any]:
             )
             slot["checks"] += 1
             slot["failed"] += 0 if c.passed else 1
+            bound = TOLERANCES[(dtype, check.oracle)].max_relative_difference
+            slot["passed_near_zero"] += 1 if c.passed and c.relative_difference > bound else 0
             if slot["worst"] is None or c.relative_difference > slot["max_relative_difference"]:
                 slot["max_relative_difference"] = c.relative_difference
                 slot["worst"] = {
@@ -355,8 +356,11 @@ def _context(sweep: SweepResult, report: dict[str, Any], with_plots: bool) -> di
     return context
 
 
-def write_reports(sweep: SweepResult, out: Path, json_path: Path | None = None) -> dict[str, Path]:
-    """Write verification.json, .md and .html to ``out`` (and the JSON to ``json_path``)."""
+def write_reports(
+    sweep: SweepResult, out: Path, json_path: Path | None = None
+) -> tuple[dict[str, Any], dict[str, Path]]:
+    """Write verification.json, .md and .html to ``out`` (and the JSON to ``json_path``); return
+    the JSON document and the paths written."""
     report = build_report(sweep)
     out.mkdir(parents=True, exist_ok=True)
     text = dumps(report)
@@ -374,8 +378,4 @@ def write_reports(sweep: SweepResult, out: Path, json_path: Path | None = None) 
     paths["html"].write_text(
         render("verification.html.j2", **_context(sweep, report, True)), encoding="utf-8"
     )
-    return paths
-
-
-def largest(values: list[float]) -> float:
-    return float(np.max(values)) if values else 0.0
+    return report, paths

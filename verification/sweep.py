@@ -32,11 +32,13 @@ from .architectures import Architecture, make_problem, random_architectures
 from .padded import (
     Directions,
     OracleResult,
+    PendingOracles,
+    collect_oracles,
     compiled,
+    launch_oracles,
     make_directions,
     needed_compilations,
     pad_problem,
-    run_oracles,
 )
 from .tolerances import ORACLES, tolerance_for
 
@@ -56,6 +58,7 @@ FUNCTIONS = (
     "two_layer",
 )
 MAX_EVIDENCE = 24  # failing comparisons whose arrays are kept for heat maps
+WINDOW = 4  # architectures whose oracles are dispatched ahead
 
 
 @dataclass
@@ -205,13 +208,16 @@ def _make(index: int, arch: Architecture, seed: int) -> _Problem:
 
 
 def verify_architecture(
-    problem: _Problem, oracle: OracleResult, timings: dict[str, float]
+    problem: _Problem, oracle: OracleResult | PendingOracles, timings: dict[str, float]
 ) -> ArchitectureResult:
-    """Run manualbp on one problem and compare everything it returns with the oracle values."""
+    """Run manualbp on one problem and compare everything it returns with the oracle values.
+
+    ``oracle`` may still be computing (:class:`PendingOracles`): manualbp's forward and backward
+    passes run first, then the oracle values are waited for.
+    """
     arch, parameters, X, Y = problem.arch, problem.parameters, problem.X, problem.Y
     hidden, L = arch.hidden_activation, arch.L
-    result = ArchitectureResult(problem.index, arch, oracle.cost, [], [], [])
-    context = _Context(arch, oracle, problem.directions)
+    result = ArchitectureResult(problem.index, arch, float("nan"), [], [], [])
     outputs: dict[str, Any] = {}
 
     start = time.perf_counter()
@@ -219,46 +225,55 @@ def verify_architecture(
     def forward() -> None:
         outputs["AL"], outputs["caches"] = mb.model_forward(X, parameters, hidden)
 
+    def fused() -> None:
+        outputs["model_backward"] = mb.model_backward(outputs["AL"], Y, outputs["caches"], hidden)
+
+    def course() -> None:
+        outputs["model_backward_course"] = mb.model_backward(
+            outputs["AL"], Y, outputs["caches"], hidden, fused=False
+        )
+
+    def two_layer() -> None:
+        _, cache = mb.two_layer.forward_propagation(X, parameters, hidden)
+        for key in ("Z1", "A1"):
+            _check_shape(result, f"two_layer cache {key}", cache[key], (arch.layer_dims[1], arch.m))
+        for key in ("Z2", "A2"):
+            _check_shape(result, f"two_layer cache {key}", cache[key], (arch.layer_dims[2], arch.m))
+        outputs["two_layer"] = mb.two_layer.backward_propagation(parameters, cache, X, Y, hidden)
+
     _guard(result, "model_forward", forward)
     if "caches" in outputs:
         _check_caches(result, arch, outputs["AL"], outputs["caches"])
-        AL, caches = outputs["AL"], outputs["caches"]
-
-        def fused() -> None:
-            outputs["model_backward"] = mb.model_backward(AL, Y, caches, hidden)
-
-        def course() -> None:
-            outputs["model_backward_course"] = mb.model_backward(AL, Y, caches, hidden, fused=False)
-
         _guard(result, "model_backward", fused)
         _guard(result, "model_backward_course", course)
+    if L == 2:
+        _guard(result, "two_layer", two_layer)
+    timings["manualbp"] += time.perf_counter() - start
+
+    if isinstance(oracle, PendingOracles):
+        start = time.perf_counter()
+        oracle = collect_oracles(oracle)
+        timings["oracle"] += time.perf_counter() - start
+    result.cost = oracle.cost
+
+    start = time.perf_counter()
+    if "caches" in outputs:
+        caches = outputs["caches"]
         for l in range(1, L + 1):
+            # fed the oracle's dA[l] (m ∂J/∂A[l]), so each layer is checked on its own
             dA = oracle.dAL if l == L else oracle.reverse[f"dA{l}"]
             activation = "sigmoid" if l == L else hidden
 
             def layer(l: int = l, dA: np.ndarray = dA, activation: str = activation) -> None:
                 dA_prev, dW, db = mb.linear_activation_backward(dA, caches[l - 1], activation)
-                outputs[f"linear_activation_backward[{l}]"] = {
-                    f"dA{l - 1}": dA_prev,
-                    f"dW{l}": dW,
-                    f"db{l}": db,
-                }
+                grads = {f"dA{l - 1}": dA_prev, f"dW{l}": dW, f"db{l}": db}
+                outputs[f"linear_activation_backward[{l}]"] = grads
 
             _guard(result, f"linear_activation_backward[{l}]", layer)
-    if L == 2:
-
-        def two_layer() -> None:
-            _, cache = mb.two_layer.forward_propagation(X, parameters, hidden)
-            for key in ("Z1", "A1"):
-                _check_shape(result, f"two_layer cache {key}", cache[key], (arch.layer_dims[1], arch.m))
-            for key in ("Z2", "A2"):
-                _check_shape(result, f"two_layer cache {key}", cache[key], (arch.layer_dims[2], arch.m))
-            outputs["two_layer"] = mb.two_layer.backward_propagation(parameters, cache, X, Y, hidden)
-
-        _guard(result, "two_layer", two_layer)
     timings["manualbp"] += time.perf_counter() - start
 
     start = time.perf_counter()
+    context = _Context(arch, oracle, problem.directions)
     names = arch.gradient_names()
     for function in ("model_backward", "model_backward_course", "two_layer"):
         if function in outputs:
@@ -266,7 +281,8 @@ def verify_architecture(
     for l in range(1, L + 1):
         function = f"linear_activation_backward[{l}]"
         if function in outputs:
-            _check_gradients(context, function, outputs[function], [f"dA{l - 1}", f"dW{l}", f"db{l}"], result)
+            layer_names = [f"dA{l - 1}", f"dW{l}", f"db{l}"]
+            _check_gradients(context, function, outputs[function], layer_names, result)
     timings["compare"] += time.perf_counter() - start
     return result
 
@@ -304,13 +320,24 @@ def run_sweep(
     ]
     timings["problems"] += time.perf_counter() - start
     compiler.join()
+    # JAX dispatches asynchronously: keep WINDOW architectures in flight on XLA's threads while
+    # this thread runs manualbp and the comparisons of earlier ones.
     results = []
-    for problem in problems:
-        start = time.perf_counter()
-        padded = pad_problem(problem.arch, problem.parameters, problem.X, problem.Y)
-        oracle = run_oracles(problem.arch, padded, problem.directions)
-        timings["oracle"] += time.perf_counter() - start
-        results.append(verify_architecture(problem, oracle, timings))
+    pending: dict[int, PendingOracles] = {}
+
+    def launch(i: int) -> None:
+        if i < len(problems):
+            problem = problems[i]
+            start = time.perf_counter()
+            padded = pad_problem(problem.arch, problem.parameters, problem.X, problem.Y)
+            pending[i] = launch_oracles(problem.arch, padded, problem.directions)
+            timings["oracle"] += time.perf_counter() - start
+
+    for i in range(WINDOW):
+        launch(i)
+    for i, problem in enumerate(problems):
+        launch(i + WINDOW)
+        results.append(verify_architecture(problem, pending.pop(i), timings))
         if progress is not None:
             progress(1)
     timings["total"] = time.perf_counter() - start_all

@@ -57,28 +57,30 @@ TOLERANCES: dict[tuple[str, str], Tolerance] = {
     ),
     ("float64", "finite_difference"): Tolerance(
         rtol=1e-5,
-        atol=1e-8,
+        atol=3e-8,
         max_relative_difference=1e-6,
-        reason="central differences with step 1e-6 carry truncation (~1e-12) and cancellation "
-        "(~1e-10 absolute) error, so the bound is looser; the course's grad-check threshold is 1e-7",
+        reason="central differences with step 1e-6 carry truncation (~1e-12) and cancellation error "
+        "u·|J|/ε (up to ~4e-9 absolute when J sums 32 output units), so the bound is looser than for "
+        "the exact modes; the course's grad-check threshold is 1e-7",
     ),
     ("float32", "reverse"): Tolerance(
         rtol=2e-4,
         atol=2e-6,
-        max_relative_difference=1e-5,
-        reason="float32 rounding (u = 6e-8) grows through up to 6 layers of 32-unit sums and the "
-        "course's dA[L] route divides by A[L](1-A[L]); still 100x below a factor-of-m or sign error",
+        max_relative_difference=1e-4,
+        reason="float32 rounding (u = 6e-8) grows through up to 6 layers of 32-unit sums, db sums "
+        "cancel, and the course's dA[L] route divides by A[L](1-A[L]): up to 6e-6 seen in 2,000 "
+        "networks; a factor-of-m, sign or transpose mistake is off by O(1)",
     ),
     ("float32", "forward"): Tolerance(
         rtol=2e-4,
         atol=2e-6,
-        max_relative_difference=1e-5,
+        max_relative_difference=1e-4,
         reason="as float32 reverse mode: both sides round in float32, in different orders",
     ),
     ("float32", "finite_difference"): Tolerance(
         rtol=2e-4,
         atol=2e-6,
-        max_relative_difference=1e-5,
+        max_relative_difference=1e-4,
         reason="the float64 differences are far more accurate (~1e-9) than float32 backprop, so "
         "the bound is float32's own rounding bound",
     ),

@@ -50,7 +50,10 @@ def _print_summary(report: dict[str, Any], stream: TextIO) -> None:
         f"{summary['checks'] - summary['checks_failed']}/{summary['checks']} gradient comparisons agree",
         file=stream,
     )
-    header = f"{'dtype':<8} {'oracle':<18} {'checks':>7} {'failed':>6} {'max rel diff':>12} {'bound':>8}"
+    header = (
+        f"{'dtype':<8} {'oracle':<18} {'checks':>7} {'failed':>6} {'near 0':>6} {'max rel diff':>12} "
+        f"{'bound':>8} {'max err/tol':>11}"
+    )
     print(header, file=stream)
     print("-" * len(header), file=stream)
     for dtype, oracles in summary["by_dtype"].items():
@@ -58,7 +61,8 @@ def _print_summary(report: dict[str, Any], stream: TextIO) -> None:
             bound = report["tolerances"][dtype][oracle]["max_relative_difference"]
             print(
                 f"{dtype:<8} {oracle:<18} {slot['checks']:>7} {slot['failed']:>6} "
-                f"{_number(slot['max_relative_difference']):>12} {_number(bound):>8}",
+                f"{slot['passed_near_zero']:>6} {_number(slot['max_relative_difference']):>12} "
+                f"{_number(bound):>8} {_number(slot['max_elementwise_error']):>11}",
                 file=stream,
             )
 
@@ -68,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     configure_compilation_cache()
     from tqdm import tqdm
 
-    from .report import build_report, write_reports
+    from .report import write_reports
     from .sweep import run_sweep
 
     dtypes = ["float64", "float32"] if args.dtype == "both" else [args.dtype]
@@ -78,13 +82,13 @@ def run(args: argparse.Namespace) -> int:
         sweep = run_sweep(args.architectures, args.seed, dtypes, progress=bar.update)
     report_start = time.perf_counter()
     try:
-        paths = write_reports(sweep, Path(args.out), args.json)
+        report, paths = write_reports(sweep, Path(args.out), args.json)
     except OSError as error:
         print(f"manualbp verify: cannot write the reports: {error}", file=sys.stderr)
         return 2
     reports_time = time.perf_counter() - report_start
     elapsed = time.perf_counter() - start
-    _print_summary(build_report(sweep), sys.stdout)
+    _print_summary(report, sys.stdout)
     t = sweep.timings
     print(
         f"{total} architectures in {elapsed:.1f} s ({total / elapsed:.1f} architectures/s): "
