@@ -23,13 +23,7 @@ def step_matmuls(step: _TrainingStep) -> list[tuple[str, Callable[[], None], int
     A product of (M, K) by (K, N) counts 2 M K N FLOPs. W[1]ᵀ dZ[1] (= dA[0]) is not computed, so not
     counted; db[l] is a product with a column of ones (2 n[l] m).
     """
-    L, m, dims = step.L, step.m, step.dims
-    W, A = step.W, step.A
-    buffers = step.gradient_buffers
-
-    def dZ(l: int) -> np.ndarray:  # dZ[l] (and dA[l]) lives in buffer (L - l) mod 2, as in the step
-        return buffers[(L - l) % 2][: dims[l] * m].reshape(dims[l], m)
-
+    L, W, A, dZ = step.L, step.W, step.A, step.dZ  # dZ[l] (and dA[l]): the step's buffers
     outputs = [*A[1:], step.ZL]  # Z[l] for l = 1..L
     products: list[tuple[str, Callable[[], None], int]] = []
 
@@ -44,10 +38,10 @@ def step_matmuls(step: _TrainingStep) -> list[tuple[str, Callable[[], None], int
     for l in range(1, L + 1):
         add(f"W[{l}] A[{l - 1}]", W[l], A[l - 1], outputs[l - 1])
     for l in range(L, 0, -1):
-        add(f"dZ[{l}] A[{l - 1}]ᵀ", dZ(l), A[l - 1].T, step.rate_dW[l])
-        add(f"dZ[{l}] 1", dZ(l), step.ones, step.rate_db[l])
+        add(f"dZ[{l}] A[{l - 1}]ᵀ", dZ[l], A[l - 1].T, step.rate_dW[l])
+        add(f"dZ[{l}] 1", dZ[l], step.ones, step.rate_db[l])
         if l > 1:
-            add(f"W[{l}]ᵀ dZ[{l}]", W[l].T, dZ(l), dZ(l - 1))
+            add(f"W[{l}]ᵀ dZ[{l}]", W[l].T, dZ[l], dZ[l - 1])
     return products
 
 

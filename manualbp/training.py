@@ -112,7 +112,8 @@ class _TrainingStep:
     """One iteration of batch gradient descent, in buffers allocated once per call to :func:`train`.
 
     Unchecked: :func:`train` checks X, Y and the parameters before building it. The equations are
-    the kernels' (see :mod:`manualbp.model`), arranged so that a step allocates nothing:
+    the kernels' (see :mod:`manualbp.model`), arranged so that a step allocates nothing and makes
+    few NumPy calls:
 
     * W[l] and b[l] are views into one flat vector θ, and the steps α dW[l], α db[l] views into
       another, so the update of every layer is the single subtraction θ = θ - α dθ.
@@ -122,6 +123,8 @@ class _TrainingStep:
       from A[l]: relu'(Z) = [Z > 0] = [A > 0], tanh'(Z) = 1 - tanh(Z)² = 1 - A², σ'(Z) = A (1 - A),
       leaky_relu'(Z) = 1 or 0.01 as A > 0 or not (the same values the kernels compute from Z).
     * db[l] = (1/m) Σ_i dZ[l](:, i) is a matrix product with a column of ones.
+    * The output layer works from T = log(1 + e^(-Z[L])) = -log σ(Z[L]) (``np.logaddexp``, stable):
+      A[L] = e^(-T) and J = (1/m) Σ ((1 - Y) Z[L] + T), one dot product.
     """
 
     def __init__(
@@ -135,7 +138,7 @@ class _TrainingStep:
     ) -> None:
         dtype, m = X.dtype, X.shape[1]
         dims = [X.shape[0]] + [parameters[f"W{l}"].shape[0] for l in range(1, L + 1)]
-        self.X, self.Y, self.L, self.m, self.hidden = X, Y, L, m, hidden
+        self.X, self.Y, self.L, self.m, self.dims, self.hidden = X, Y, L, m, dims, hidden
         self.scale = dtype.type(learning_rate / m)  # α/m
         sizes = [n * n_prev + n for n, n_prev in zip(dims[1:], dims[:-1], strict=True)]
         self.theta = np.empty(sum(sizes), dtype)  # θ = (W1, b1, ..., WL, bL)
@@ -156,89 +159,137 @@ class _TrainingStep:
             self.W[l][...] = parameters[f"W{l}"]
             self.b[l][...] = parameters[f"b{l}"]
             self.parameters[f"W{l}"], self.parameters[f"b{l}"] = self.W[l], self.b[l]
-        # A[0] = X; A[l] for hidden l (Z[l] is computed in the same buffer); Z[L] and A[L].
+        # A[0] = X; A[l] for hidden l (Z[l] is computed in the same buffer)
         self.A = [X] + [np.empty((dims[l], m), dtype) for l in range(1, L)]
-        self.ZL = np.empty((dims[L], m), dtype)
-        self.AL = np.empty_like(self.ZL)
-        self.log_sigma = np.empty_like(self.ZL)
-        self.softplus = np.empty_like(self.ZL)
-        self.not_Y = 1 - Y  # 1 - Y, for the cost
+        nL = dims[L]
+        # [Z[L]; T] and [1 - Y; 1]: the cost is the dot product of the two
+        self.output = np.empty((2 * nL, m), dtype)
+        self.ZL, self.T = self.output[:nL], self.output[nL:]
+        self.cost_weights = np.concatenate([1 - Y, np.ones_like(Y)])
+        self.AL = np.empty((nL, m), dtype)
         self.ones = np.ones((m, 1), dtype)  # Σ_i as a matrix product
-        # dZ[l] and dA[l-1] are alive together: two buffers, used in turn, hold every dA, dZ.
+        # dZ[l] and dA[l-1] are alive together: two buffers, used in turn, hold every dA, dZ;
+        # dZ[l] lives in buffer (L - l) mod 2.
         largest = max(dims[1:]) * m
-        self.gradient_buffers = (np.empty(largest, dtype), np.empty(largest, dtype))
+        buffers = (np.empty(largest, dtype), np.empty(largest, dtype))
+        self.gradient_buffers = buffers
+        self.dZ = [buffers[0][:0]] + [
+            buffers[(L - l) % 2][: dims[l] * m].reshape(dims[l], m) for l in range(1, L + 1)
+        ]
         # g'(Z[l]) of a hidden layer: a mask (relu, leaky_relu) or an array (tanh, sigmoid)
         hidden_size = max(dims[1:L], default=0) * m
         self.mask = np.empty(hidden_size if hidden.name in ("relu", "leaky_relu") else 0, dtype=bool)
         self.scratch = np.empty(hidden_size if hidden.name in ("tanh", "sigmoid") else 0, dtype)
-        self.dims = dims
+        self._activate = _IN_PLACE_ACTIVATIONS.get(hidden.name, _activate_by_copy(hidden))
+        self._times_derivative = _TIMES_DERIVATIVE[hidden.name]
+        self._forward_layers = [(self.W[l], self.A[l - 1], self.A[l], self.b[l]) for l in range(1, L)]
+        self._backward_layers = [
+            (
+                self.dZ[l],
+                self.A[l - 1].T,
+                self.rate_dW[l],
+                self.rate_db[l],
+                self.W[l].T,
+                self.dZ[l - 1],
+                self.A[l - 1],
+                _view(self.mask, (dims[l - 1], m)),
+                _view(self.scratch, (dims[l - 1], m)),
+            )
+            for l in range(L, 1, -1)
+        ]
 
     def forward(self) -> float:
         """Forward propagation and the cost J (from Z[L], stable); returns J."""
-        L, W, b, A = self.L, self.W, self.b, self.A
-        for l in range(1, L):
-            np.matmul(W[l], A[l - 1], out=A[l])  # Z[l] = W[l] A[l-1] + b[l]
-            np.add(A[l], b[l], out=A[l])
-            self._activate(A[l])  # A[l] = g(Z[l]), in place
-        ZL, E, log_sigma = self.ZL, self.softplus, self.log_sigma
-        np.matmul(W[L], A[L - 1], out=ZL)  # Z[L] = W[L] A[L-1] + b[L]
-        np.add(ZL, b[L], out=ZL)
-        np.abs(ZL, out=E)
-        np.negative(E, out=E)
-        np.exp(E, out=E)
-        np.log1p(E, out=E)  # log(1 + e^(-|Z[L]|)), never overflows
-        np.minimum(ZL, 0, out=log_sigma)
-        np.subtract(log_sigma, E, out=log_sigma)  # log σ(Z[L]) = min(Z[L], 0) - log(1 + e^(-|Z[L]|))
-        np.exp(log_sigma, out=self.AL)  # A[L] = σ(Z[L])
-        # J = (1/m) Σ -(Y log A[L] + (1-Y) log(1-A[L])) = (1/m) Σ ((1-Y) Z[L] - log σ(Z[L]))
-        return (float(np.vdot(self.not_Y, ZL)) - float(log_sigma.sum())) / self.m
+        activate = self._activate
+        for W, A_prev, Z, b in self._forward_layers:
+            np.matmul(W, A_prev, out=Z)  # Z[l] = W[l] A[l-1] + b[l]
+            np.add(Z, b, out=Z)
+            activate(Z)  # A[l] = g(Z[l]), in place
+        ZL, T = self.ZL, self.T
+        np.matmul(self.W[self.L], self.A[self.L - 1], out=ZL)  # Z[L] = W[L] A[L-1] + b[L]
+        np.add(ZL, self.b[self.L], out=ZL)
+        np.negative(ZL, out=T)
+        np.logaddexp(0, T, out=T)  # T = log(1 + e^(-Z[L])) = -log σ(Z[L]), never overflows
+        np.negative(T, out=self.AL)
+        np.exp(self.AL, out=self.AL)  # A[L] = σ(Z[L]) = e^(-T)
+        # J = -(1/m) Σ (Y log A[L] + (1-Y) log(1-A[L])) = (1/m) Σ ((1-Y) Z[L] + T)
+        return float(np.vdot(self.cost_weights, self.output)) / self.m
 
     def backward_and_update(self) -> None:
         """Backward propagation from the last :meth:`forward`, and W[l] -= α dW[l], b[l] -= α db[l]."""
-        L, W, A, m = self.L, self.W, self.A, self.m
-        buffers = self.gradient_buffers
-        dZ = buffers[0][: self.dims[L] * m].reshape(self.dims[L], m)
+        dZ = self.dZ[self.L]
         np.subtract(self.AL, self.Y, out=dZ)  # dZ[L] = A[L] - Y (sigmoid output, cross-entropy)
         np.multiply(dZ, self.scale, out=dZ)  # times α/m, once for every layer below
-        for l in range(L, 0, -1):
-            np.matmul(dZ, A[l - 1].T, out=self.rate_dW[l])  # α dW[l] = (α/m) dZ[l] A[l-1]ᵀ
-            np.matmul(dZ, self.ones, out=self.rate_db[l])  # α db[l] = (α/m) Σ_i dZ[l](:, i)
-            if l > 1:
-                dA = buffers[(L - l + 1) % 2][: self.dims[l - 1] * m].reshape(self.dims[l - 1], m)
-                np.matmul(W[l].T, dZ, out=dA)  # dA[l-1] = W[l]ᵀ dZ[l]
-                self._times_derivative(dA, A[l - 1])  # dZ[l-1] = dA[l-1] * g'(Z[l-1]), in place
-                dZ = dA
+        ones, times_derivative = self.ones, self._times_derivative
+        for dZ, A_prev_T, rate_dW, rate_db, W_T, dA_prev, A_prev, mask, scratch in self._backward_layers:
+            np.matmul(dZ, A_prev_T, out=rate_dW)  # α dW[l] = (α/m) dZ[l] A[l-1]ᵀ
+            np.matmul(dZ, ones, out=rate_db)  # α db[l] = (α/m) Σ_i dZ[l](:, i)
+            np.matmul(W_T, dZ, out=dA_prev)  # dA[l-1] = W[l]ᵀ dZ[l]
+            times_derivative(dA_prev, A_prev, mask, scratch)  # dZ[l-1] = dA[l-1] * g'(Z[l-1])
+        dZ = self.dZ[1]
+        np.matmul(dZ, self.X.T, out=self.rate_dW[1])  # α dW[1] = (α/m) dZ[1] A[0]ᵀ
+        np.matmul(dZ, ones, out=self.rate_db[1])  # α db[1] = (α/m) Σ_i dZ[1](:, i)
         # W[l] = W[l] - α dW[l];  b[l] = b[l] - α db[l], for every layer at once
         np.subtract(self.theta, self.step, out=self.theta)
 
-    def _activate(self, Z: np.ndarray) -> None:
-        name = self.hidden.name
-        if name == "relu":
-            np.maximum(Z, 0, out=Z)
-        elif name == "tanh":
-            np.tanh(Z, out=Z)
-        else:
-            Z[...] = self.hidden.forward(Z)
 
-    def _times_derivative(self, dA: np.ndarray, A: np.ndarray) -> None:
-        """dA *= g'(Z), with g'(Z) evaluated from A = g(Z) (see the class docstring)."""
-        name = self.hidden.name
-        if name == "linear":
-            return  # g'(Z) = 1
-        if name in ("relu", "leaky_relu"):
-            mask = self.mask[: A.size].reshape(A.shape)
-            np.greater(A, 0, out=mask)  # [Z > 0] = [A > 0]
-            if name == "relu":
-                np.multiply(dA, mask, out=dA)  # relu'(Z) = [Z > 0]
-            else:  # leaky_relu'(Z) = 1 where Z > 0, else 0.01
-                np.multiply(dA, LEAKY_RELU_SLOPE, out=dA, where=~mask)
-            return
-        derivative = self.scratch[: A.size].reshape(A.shape)
-        if name == "tanh":
-            np.multiply(A, A, out=derivative)
-            np.subtract(1, derivative, out=derivative)  # tanh'(Z) = 1 - tanh(Z)² = 1 - A²
-        else:
-            assert name == "sigmoid"
-            np.subtract(1, A, out=derivative)
-            np.multiply(A, derivative, out=derivative)  # σ'(Z) = σ(Z) (1 - σ(Z)) = A (1 - A)
-        np.multiply(dA, derivative, out=dA)
+def _view(buffer: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """The first elements of a flat buffer as an array of ``shape`` (the buffer itself if empty)."""
+    return buffer[: shape[0] * shape[1]].reshape(shape) if buffer.size else buffer
+
+
+# A[l] = g(Z[l]) in the buffer of Z[l]; and dA *= g'(Z) with g'(Z) evaluated from A = g(Z).
+def _relu_in_place(Z: np.ndarray) -> None:
+    np.maximum(Z, 0, out=Z)  # relu(Z) = max(0, Z)
+
+
+def _tanh_in_place(Z: np.ndarray) -> None:
+    np.tanh(Z, out=Z)
+
+
+def _activate_by_copy(g: Activation) -> Callable[[np.ndarray], None]:
+    def activate(Z: np.ndarray) -> None:
+        Z[...] = g.forward(Z)
+
+    return activate
+
+
+_IN_PLACE_ACTIVATIONS: dict[str, Callable[[np.ndarray], None]] = {
+    "relu": _relu_in_place,
+    "tanh": _tanh_in_place,
+}
+
+
+def _times_relu_derivative(dA: np.ndarray, A: np.ndarray, mask: np.ndarray, _: np.ndarray) -> None:
+    np.greater(A, 0, out=mask)  # [Z > 0] = [A > 0]
+    np.multiply(dA, mask, out=dA)  # relu'(Z) = 1 where Z > 0, else 0
+
+
+def _times_leaky_relu_derivative(dA: np.ndarray, A: np.ndarray, mask: np.ndarray, _: np.ndarray) -> None:
+    np.less_equal(A, 0, out=mask)  # [Z <= 0] = [A <= 0]
+    np.multiply(dA, LEAKY_RELU_SLOPE, out=dA, where=mask)  # leaky_relu'(Z) = 1 where Z > 0, else 0.01
+
+
+def _times_tanh_derivative(dA: np.ndarray, A: np.ndarray, _: np.ndarray, work: np.ndarray) -> None:
+    np.multiply(A, A, out=work)
+    np.subtract(1, work, out=work)  # tanh'(Z) = 1 - tanh(Z)² = 1 - A²
+    np.multiply(dA, work, out=dA)
+
+
+def _times_sigmoid_derivative(dA: np.ndarray, A: np.ndarray, _: np.ndarray, work: np.ndarray) -> None:
+    np.subtract(1, A, out=work)
+    np.multiply(A, work, out=work)  # σ'(Z) = σ(Z) (1 - σ(Z)) = A (1 - A)
+    np.multiply(dA, work, out=dA)
+
+
+def _times_linear_derivative(dA: np.ndarray, A: np.ndarray, mask: np.ndarray, work: np.ndarray) -> None:
+    """g'(Z) = 1: nothing to do."""
+
+
+_TIMES_DERIVATIVE: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], None]] = {
+    "relu": _times_relu_derivative,
+    "leaky_relu": _times_leaky_relu_derivative,
+    "tanh": _times_tanh_derivative,
+    "sigmoid": _times_sigmoid_derivative,
+    "linear": _times_linear_derivative,
+}
