@@ -132,7 +132,19 @@ def test_hand_written_two_layer_mistakes_are_named_per_layer(
     for gradient in result.not_ok().values():
         assert gradient.diagnosis == [mistake_id]
         assert gradient.where[mistake_id] == where
-    assert mistake_id in str(result) and get_mistake(mistake_id).right in str(result)
+    assert mistake_id in str(result) and get_mistake(mistake_id).code("two_layer")[1] in str(result)
+
+
+def test_two_mistakes_at_once_are_named_together() -> None:
+    result = check_implementation(HERE / "two_layer_two_mistakes.py")
+    assert set(result.not_ok()) == {"dW1", "db1", "dW2", "db2"}
+    for name in ("dW1", "dW2"):  # no single mistake gives -m times the right dW
+        gradient = result.gradients[name]
+        assert gradient.combined and gradient.diagnosis == ["missing_divide_by_m", "output_sign_flipped"]
+    for name in ("db1", "db2"):
+        assert result.gradients[name].diagnosis == ["output_sign_flipped"]
+    assert result.to_json()["gradients"]["dW2"]["combined"] is True
+    assert "fix `dW2 = (1 / m) * np.dot(dZ2, A1.T)` together with output_sign_flipped" in str(result)
 
 
 def test_an_unknown_mistake_is_not_given_a_name() -> None:

@@ -56,6 +56,14 @@ class Mistake:
     raises: bool = False
     note: str = ""
     template_where: str = "all"  # the layers the template's change affects (see reference_backward)
+    two_layer: tuple[str, str] | None = None  # (wrong, right) in the two-layer course code
+
+    def code(self, style: str | None = None) -> tuple[str, str]:
+        """The mistaken line and its fix, in the code of ``style`` (the two-layer course code, or
+        the L-layer course code for the other styles)."""
+        if style == "two_layer" and self.two_layer is not None:
+            return self.two_layer
+        return self.wrong, self.right
 
 
 MISTAKES: tuple[Mistake, ...] = (
@@ -69,6 +77,10 @@ MISTAKES: tuple[Mistake, ...] = (
             "dW = 1 / m * np.dot(dZ, A_prev.T)": "dW = np.dot(dZ, A_prev.T)",
             "db = 1 / m * np.sum(dZ, axis=1, keepdims=True)": "db = np.sum(dZ, axis=1, keepdims=True)",
         },
+        two_layer=(
+            "dW1 = np.dot(dZ1, X.T); db1 = np.sum(dZ1, axis=1, keepdims=True)",
+            "dW1 = (1 / m) * np.dot(dZ1, X.T); db1 = (1 / m) * np.sum(dZ1, axis=1, keepdims=True)",
+        ),
     ),
     Mistake(
         "db_not_divided_by_m",
@@ -78,6 +90,10 @@ MISTAKES: tuple[Mistake, ...] = (
         corrupts="every db[l] (m times too large)",
         template={"db = 1 / m * np.sum(dZ, axis=1, keepdims=True)": "db = np.sum(dZ, axis=1, keepdims=True)"},
         note="on db alone it looks exactly like missing_divide_by_m; the two differ on dW[l]",
+        two_layer=(
+            "db1 = np.sum(dZ1, axis=1, keepdims=True)",
+            "db1 = (1 / m) * np.sum(dZ1, axis=1, keepdims=True)",
+        ),
     ),
     Mistake(
         "db_sum_wrong_axis",
@@ -89,6 +105,10 @@ MISTAKES: tuple[Mistake, ...] = (
         template={
             "db = 1 / m * np.sum(dZ, axis=1, keepdims=True)": "db = 1 / m * np.sum(dZ, axis=0, keepdims=True)"
         },
+        two_layer=(
+            "db1 = (1 / m) * np.sum(dZ1, axis=0, keepdims=True)",
+            "db1 = (1 / m) * np.sum(dZ1, axis=1, keepdims=True)",
+        ),
     ),
     Mistake(
         "db_missing_keepdims",
@@ -98,6 +118,10 @@ MISTAKES: tuple[Mistake, ...] = (
         right="db = 1 / m * np.sum(dZ, axis=1, keepdims=True)",
         corrupts="every db[l] (shape (n[l],) instead of (n[l], 1))",
         template={"db = 1 / m * np.sum(dZ, axis=1, keepdims=True)": "db = 1 / m * np.sum(dZ, axis=1)"},
+        two_layer=(
+            "db1 = (1 / m) * np.sum(dZ1, axis=1)",
+            "db1 = (1 / m) * np.sum(dZ1, axis=1, keepdims=True)",
+        ),
     ),
     Mistake(
         "db_sum_all",
@@ -107,6 +131,10 @@ MISTAKES: tuple[Mistake, ...] = (
         right="db = 1 / m * np.sum(dZ, axis=1, keepdims=True)",
         corrupts="every db[l] (a scalar instead of (n[l], 1))",
         template={"db = 1 / m * np.sum(dZ, axis=1, keepdims=True)": "db = 1 / m * np.sum(dZ)"},
+        two_layer=(
+            "db1 = (1 / m) * np.sum(dZ1)",
+            "db1 = (1 / m) * np.sum(dZ1, axis=1, keepdims=True)",
+        ),
     ),
     Mistake(
         "derivative_at_A_not_Z",
@@ -122,6 +150,10 @@ MISTAKES: tuple[Mistake, ...] = (
         demo_hidden="tanh",
         note="with ReLU hidden layers relu'(A) = relu'(Z) exactly (A > 0 ⇔ Z > 0), so only the "
         "sigmoid output layer shows it; with a linear hidden layer g' = 1 everywhere",
+        two_layer=(
+            "dZ1 = np.dot(W2.T, dZ2) * (1 - np.power(np.tanh(A1), 2))",
+            "dZ1 = np.dot(W2.T, dZ2) * (1 - np.power(A1, 2))  # tanh'(Z1) = 1 - A1²",
+        ),
     ),
     Mistake(
         "missing_activation_derivative",
@@ -133,6 +165,10 @@ MISTAKES: tuple[Mistake, ...] = (
             "dZ = BACKWARDS[activation](dA, activation_cache)": "dZ = dA",
         },
         note="with a linear hidden activation g' = 1, so only the output layer shows it",
+        two_layer=(
+            "dZ1 = np.dot(W2.T, dZ2)",
+            "dZ1 = np.dot(W2.T, dZ2) * (1 - np.power(A1, 2))",
+        ),
     ),
     Mistake(
         "wrong_activation_derivative",
@@ -149,13 +185,21 @@ MISTAKES: tuple[Mistake, ...] = (
         template_where="hidden",
         note="the reference uses sigmoid' in place of the hidden g' (relu' when the hidden layers "
         "are themselves sigmoid)",
+        two_layer=(
+            "dZ1 = np.dot(W2.T, dZ2) * sigmoid(Z1) * (1 - sigmoid(Z1))",
+            "dZ1 = np.dot(W2.T, dZ2) * (1 - np.power(np.tanh(Z1), 2))",
+        ),
     ),
     Mistake(
         "derivative_formula_of_other_activation",
         "g'(Z[l]) written from A[l] = g(Z[l]) must use g's own formula (tanh' = 1 - A², σ' = A(1 - A)); "
         "another activation's formula was applied to this layer's A[l].",
-        wrong="dZ1 = np.dot(W2.T, dZ2) * A1 * (1 - A1)        # σ' formula on tanh's A1",
-        right="dZ1 = np.dot(W2.T, dZ2) * (1 - np.power(A1, 2))  # tanh'(Z1) = 1 - A1²",
+        wrong="return dA * np.tanh(Z) * (1 - np.tanh(Z))      # in tanh_backward: σ's A(1 - A)",
+        right="return dA * (1 - np.tanh(Z) ** 2)               # tanh' = 1 - A²",
+        two_layer=(
+            "dZ1 = np.dot(W2.T, dZ2) * A1 * (1 - A1)        # σ' formula on tanh's A1",
+            "dZ1 = np.dot(W2.T, dZ2) * (1 - np.power(A1, 2))  # tanh'(Z1) = 1 - A1²",
+        ),
         corrupts="every gradient of the hidden layers (dW[l], db[l] for l < L, and dA[l-1])",
         template={
             "return dA * (1 - np.tanh(Z) ** 2)": "return dA * np.tanh(Z) * (1 - np.tanh(Z))",
@@ -172,6 +216,10 @@ MISTAKES: tuple[Mistake, ...] = (
         right="dW = 1 / m * np.dot(dZ, A_prev.T)",
         corrupts="every dW[l] (shape (n[l-1], n[l]))",
         template={"dW = 1 / m * np.dot(dZ, A_prev.T)": "dW = 1 / m * np.dot(A_prev, dZ.T)"},
+        two_layer=(
+            "dW1 = (1 / m) * np.dot(X, dZ1.T)",
+            "dW1 = (1 / m) * np.dot(dZ1, X.T)",
+        ),
     ),
     Mistake(
         "elementwise_instead_of_matmul",
@@ -181,6 +229,10 @@ MISTAKES: tuple[Mistake, ...] = (
         corrupts="dW[L] first: (n[L], m) * (m, n[L-1]) cannot broadcast, so the call raises",
         template={"dW = 1 / m * np.dot(dZ, A_prev.T)": "dW = 1 / m * dZ * A_prev.T"},
         raises=True,
+        two_layer=(
+            "dW1 = (1 / m) * dZ1 * X.T",
+            "dW1 = (1 / m) * np.dot(dZ1, X.T)",
+        ),
     ),
     Mistake(
         "dA_prev_missing_transpose",
@@ -193,6 +245,10 @@ MISTAKES: tuple[Mistake, ...] = (
         raises=True,
         note="with a square W[l] (n[l] = n[l-1]) it would not raise; the checked architectures "
         "have distinct layer sizes",
+        two_layer=(
+            "dZ1 = np.dot(W2, dZ2) * (1 - np.power(A1, 2))",
+            "dZ1 = np.dot(W2.T, dZ2) * (1 - np.power(A1, 2))",
+        ),
     ),
     Mistake(
         "divide_by_m_in_dA",
@@ -202,6 +258,10 @@ MISTAKES: tuple[Mistake, ...] = (
         right="dA_prev = np.dot(W.T, dZ)",
         corrupts="every dA[l] and every dW[l], db[l] below the output layer (m times too small)",
         template={"dA_prev = np.dot(W.T, dZ)": "dA_prev = 1 / m * np.dot(W.T, dZ)"},
+        two_layer=(
+            "dZ1 = (1 / m) * np.dot(W2.T, dZ2) * (1 - np.power(A1, 2))",
+            "dZ1 = np.dot(W2.T, dZ2) * (1 - np.power(A1, 2))",
+        ),
     ),
     Mistake(
         "output_sign_flipped",
@@ -215,6 +275,10 @@ MISTAKES: tuple[Mistake, ...] = (
                 "dAL = np.divide(Y, AL) - np.divide(1 - Y, 1 - AL)"
             )
         },
+        two_layer=(
+            "dZ2 = Y - A2",
+            "dZ2 = A2 - Y",
+        ),
     ),
     Mistake(
         "dAL_second_term_sign",
@@ -238,6 +302,10 @@ MISTAKES: tuple[Mistake, ...] = (
         template={
             "cache = (linear_cache, activation_cache)": "cache = ((A, W, b), activation_cache)",
         },
+        two_layer=(
+            "dW2 = (1 / m) * np.dot(dZ2, A2.T)",
+            "dW2 = (1 / m) * np.dot(dZ2, A1.T)",
+        ),
     ),
 )
 
@@ -355,15 +423,17 @@ def reference_backward(
     X: np.ndarray,
     Y: np.ndarray,
     hidden: str = "relu",
-    mistake: str | None = None,
+    mistake: str | tuple[str, ...] | None = None,
     where: str = "all",
 ) -> dict[str, np.ndarray]:
-    """The course's gradients ``dW1..dWL, db1..dbL, dA0..dA(L-1)``, with ``mistake`` made in the
-    layers named by ``where`` (``all``, ``output`` = layer L, ``hidden`` = layers 1..L-1).
+    """The course's gradients ``dW1..dWL, db1..dbL, dA0..dA(L-1)``, with ``mistake`` (an id, or a
+    tuple of ids made together) made in the layers named by ``where`` (``all``, ``output`` = layer L,
+    ``hidden`` = layers 1..L-1).
 
     Raises :class:`MistakeRaisedError` when the mistaken line cannot run (a shape error)."""
-    if mistake is not None:
-        get_mistake(mistake)
+    mistakes = (mistake,) if isinstance(mistake, str) else tuple(mistake or ())
+    for name in mistakes:
+        get_mistake(name)
     if where not in WHERE:
         raise ValueError(f"where must be one of {WHERE}, got {where!r}")
     L = len(parameters) // 2
@@ -371,7 +441,7 @@ def reference_backward(
     AL, layers = reference_forward(parameters, X, hidden)
 
     def made(name: str, l: int) -> bool:
-        return mistake == name and (where == "all" or (where == "output") == (l == L))
+        return name in mistakes and (where == "all" or (where == "output") == (l == L))
 
     grads: dict[str, np.ndarray] = {}
     dA: np.ndarray | None = None

@@ -131,6 +131,7 @@ class GradientResult:
     got: np.ndarray | None = None  # on the first architecture where it is not ok
     expected: np.ndarray | None = None
     architecture: str = ""
+    combined: bool = False  # the diagnosis is two mistakes made together, not alternatives
 
     def to_json(self) -> dict[str, Any]:
         error = self.max_relative_error
@@ -138,6 +139,7 @@ class GradientResult:
             "status": self.status,
             "max_relative_error": error if error is not None and np.isfinite(error) else None,
             "diagnosis": list(self.diagnosis),
+            "combined": self.combined,
             "threshold": self.threshold,
             "detail": self.detail or None,
             "where": dict(self.where),
@@ -193,8 +195,8 @@ class CheckResult:
             "explanations": {
                 mid: {
                     "explanation": get_mistake(mid).explanation,
-                    "wrong": get_mistake(mid).wrong,
-                    "fix": get_mistake(mid).right,
+                    "wrong": get_mistake(mid).code(self.style)[0],
+                    "fix": get_mistake(mid).code(self.style)[1],
                 }
                 for mid in self.mistakes
             },
@@ -366,6 +368,44 @@ def _diagnose(runs: Sequence[_Run], results: dict[str, GradientResult], checked:
         for mistake_id, where in sorted(matches, key=lambda key: (score[key], WHERE.index(key[1]))):
             result.where.setdefault(mistake_id, where)  # the layers that explain the most
         result.diagnosis = [m.id for m in MISTAKES if m.id in result.where]
+    unexplained = [n for n, r in results.items() if r.status in ("wrong", "bad_shape") and not r.diagnosis]
+    if unexplained:
+        _diagnose_pairs(runs, results, unexplained)
+
+
+def _diagnose_pairs(runs: Sequence[_Run], results: dict[str, GradientResult], names: Sequence[str]) -> None:
+    """Two mistakes made together (in every layer) that reproduce a gradient no single one does;
+    named together, with ``combined`` set."""
+    ids = [m.id for m in MISTAKES if not m.raises]
+    pairs = [(a, b) for i, a in enumerate(ids) for b in ids[i + 1 :]]
+    outputs: dict[tuple[str, str], list[dict[str, np.ndarray] | None]] = {}
+    for pair in pairs:
+        outputs[pair] = []
+        for run in runs:
+            try:
+                outputs[pair].append(
+                    reference_backward(run.parameters, run.X, run.Y, run.arch.hidden_activation, pair)
+                )
+            except MistakeRaisedError:
+                outputs[pair].append(None)
+    for name in names:
+        for pair in pairs:
+            seen = False
+            for run, mistaken in zip(runs, outputs[pair], strict=True):
+                assert run.output is not None
+                got = run.output.grads.get(name)
+                if got is None:
+                    continue
+                if mistaken is None or name not in mistaken or not _same(got, mistaken[name]):
+                    break
+                seen = True
+            else:
+                if seen:
+                    result = results[name]
+                    result.diagnosis = list(pair)
+                    result.where = dict.fromkeys(pair, "all")
+                    result.combined = True
+                    break
 
 
 def _error_diagnosis(run: _Run, failure: Failure) -> list[str]:
@@ -604,7 +644,9 @@ def _compare_all(runs: Sequence[_Run], style: str, result: CheckResult) -> set[s
             name,
             worst[0],
             max(errors) if errors else None,
-            tolerance_for(np.float64, "reverse").max_relative_difference,
+            max(_tolerance(s[2][1]).max_relative_difference for s in statuses if s[2][1] is not None)
+            if any(s[2][1] is not None for s in statuses)
+            else tolerance_for(np.float64, "reverse").max_relative_difference,
         )
         if worst[0] != "ok":
             run, got, detail = worst[2]
@@ -640,13 +682,26 @@ def _paint(text: str, status: str, color: bool) -> str:
     return f"\033[{_COLORS.get(status, '0')}m{text}\033[0m" if color else text
 
 
-def _fix_text(mistake_id: str, where: str, name: str) -> str:
+def where_text(where: str, style: str | None) -> str:
+    """Where a mistake was made, in words: "" (every layer), "output layer only", ..."""
+    if where == "all":
+        return ""
+    if style == "two_layer":
+        return "layer 2 only" if where == "output" else "layer 1 only"
+    return "output layer only" if where == "output" else "hidden layers only"
+
+
+def _fix_text(mistake_id: str, where: str, name: str, style: str | None = None) -> str:
     """``id (where): fix `line``` with the part of the fix that computes ``name``'s kind of gradient."""
     mistake = get_mistake(mistake_id)
-    place = {"all": "", "output": " (output layer)", "hidden": " (hidden layers)"}[where]
-    parts = [p.strip() for p in mistake.right.split("; ")]
+    place = f" ({where_text(where, style)})" if where != "all" else ""
+    right = mistake.code(style)[1]
+    parts = [p.strip() for p in right.split("; ")]
     kind = name[:2] if not name.startswith("dA") else "dA_prev"
-    fix = next((p for p in parts if p.startswith(kind)), mistake.right)
+    fix = next((p for p in parts if p.startswith(kind)), right)
+    if style == "two_layer" and name in ("dW2", "db2") and fix.startswith(("dW1", "db1")):
+        for one, two in (("dW1", "dW2"), ("db1", "db2"), ("dZ1", "dZ2"), ("X.T", "A1.T")):
+            fix = fix.replace(one, two)  # the same line, written for layer 2
     return f"{mistake_id}{place}: fix `{fix}`"
 
 
@@ -681,7 +736,10 @@ def format_terminal(result: CheckResult, color: bool | None = None) -> str:
             error = g.detail
         line = f"  {name:<{width}}  {status} {error:<27}"
         if g.diagnosis:
-            line += "  likely " + " or ".join(_fix_text(d, g.where.get(d, "all"), name) for d in g.diagnosis)
+            joined = " together with " if g.combined else " or "
+            line += "  likely " + joined.join(
+                _fix_text(d, g.where.get(d, "all"), name, result.style) for d in g.diagnosis
+            )
         elif g.status == "wrong" and g.detail:
             line += "  no catalogued mistake reproduces this: " + g.detail
         elif g.status == "bad_shape":
@@ -705,8 +763,9 @@ def format_terminal(result: CheckResult, color: bool | None = None) -> str:
     for mistake_id in named:
         mistake = get_mistake(mistake_id)
         lines.append(f"  {mistake_id}: {mistake.explanation}")
-        lines.append(f"      yours (likely): {mistake.wrong}")
-        lines.append(f"      fix:            {mistake.right}")
+        wrong, right = mistake.code(result.style)
+        lines.append(f"      yours (likely): {wrong}")
+        lines.append(f"      fix:            {right}")
     lines.append("")
     bad = len(result.not_ok())
     if result.verdict == "correct":
@@ -747,7 +806,7 @@ def _html_table(result: CheckResult) -> str:
     )
     fixes = "".join(
         f"<li><code>{m}</code>: {html.escape(get_mistake(m).explanation)}<br>fix: "
-        f"<code>{html.escape(get_mistake(m).right)}</code></li>"
+        f"<code>{html.escape(get_mistake(m).code(result.style)[1])}</code></li>"
         for m in result.mistakes
     )
     return head + table + (f"<ul>{fixes}</ul>" if fixes else "")
@@ -771,6 +830,7 @@ def write_reports(result: CheckResult, out: Path) -> list[Path]:
         "mistakes": [get_mistake(m) for m in result.mistakes],
         "terminal": format_terminal(result, color=False),
         "course_shape": course_shape,
+        "where_text": where_text,
     }
     paths = []
     for name in ("check.md", "check.html"):
