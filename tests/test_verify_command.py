@@ -110,7 +110,7 @@ def test_a_wrong_gradient_fails_with_exit_code_1(
             assert not any(entry[o]["passed"] for o in ORACLES)  # every oracle catches it
             assert all(arch["functions"][function]["dW1"][o]["passed"] for o in ORACLES)
     html = (tmp_path / "verification.html").read_text()
-    assert "FAIL" in html and "model_backward db1 vs reverse" in html  # with a heat map of the entries
+    assert "FAIL" in html and "model_backward db1: manualbp vs reverse mode" in html  # heat map of entries
     assert "db1" in (tmp_path / "verification.md").read_text()
 
 

@@ -14,6 +14,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 __all__ = ["heatmap_png", "error_distribution_png", "errors_per_layer_png", "figure_to_uri"]
 
@@ -68,6 +69,8 @@ def heatmap_png(got: np.ndarray, expected: np.ndarray, title: str) -> str:
     )
     colorbar = figure.colorbar(image, ax=axes)
     colorbar.set_label("|got − expected|")
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel("column (example j, or input unit for dW)")
     axes.set_ylabel("row (unit i)")
     axes.set_title(title, fontsize=10)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -208,7 +209,7 @@ def _make(index: int, arch: Architecture, seed: int) -> _Problem:
 
 
 def verify_architecture(
-    problem: _Problem, oracle: OracleResult | PendingOracles, timings: dict[str, float]
+    problem: _Problem, oracle: OracleResult | PendingOracles | Future[OracleResult], timings: dict[str, float]
 ) -> ArchitectureResult:
     """Run manualbp on one problem and compare everything it returns with the oracle values.
 
@@ -250,10 +251,10 @@ def verify_architecture(
         _guard(result, "two_layer", two_layer)
     timings["manualbp"] += time.perf_counter() - start
 
-    if isinstance(oracle, PendingOracles):
+    if not isinstance(oracle, OracleResult):
         start = time.perf_counter()
-        oracle = collect_oracles(oracle)
-        timings["oracle"] += time.perf_counter() - start
+        oracle = collect_oracles(oracle) if isinstance(oracle, PendingOracles) else oracle.result()
+        timings["oracle_wait"] += time.perf_counter() - start
     result.cost = oracle.cost
 
     start = time.perf_counter()
@@ -307,7 +308,7 @@ def run_sweep(
     progress: Callable[[int], None] | None = None,
 ) -> SweepResult:
     """Verify ``count`` seeded architectures in each of ``dtypes``; deterministic for a seed."""
-    timings = dict.fromkeys(("problems", "compile", "oracle", "manualbp", "compare"), 0.0)
+    timings = dict.fromkeys(("problems", "compile", "oracle", "oracle_wait", "manualbp", "compare"), 0.0)
     start_all = time.perf_counter()
     # Compilation runs in background threads (XLA releases the GIL) while the problems are drawn.
     compiler = threading.Thread(target=_compile_all, args=(dtypes, timings), daemon=True)
@@ -320,25 +321,26 @@ def run_sweep(
     ]
     timings["problems"] += time.perf_counter() - start
     compiler.join()
-    # JAX dispatches asynchronously: keep WINDOW architectures in flight on XLA's threads while
-    # this thread runs manualbp and the comparisons of earlier ones.
+    # The oracles of the next WINDOW architectures run on a worker thread (XLA releases the GIL)
+    # while this thread runs manualbp and the comparisons: on two cores the two overlap.
     results = []
-    pending: dict[int, PendingOracles] = {}
+    pending: dict[int, Future[OracleResult]] = {}
 
-    def launch(i: int) -> None:
-        if i < len(problems):
-            problem = problems[i]
-            start = time.perf_counter()
-            padded = pad_problem(problem.arch, problem.parameters, problem.X, problem.Y)
-            pending[i] = launch_oracles(problem.arch, padded, problem.directions)
-            timings["oracle"] += time.perf_counter() - start
+    def oracles(problem: _Problem) -> OracleResult:
+        start = time.perf_counter()
+        padded = pad_problem(problem.arch, problem.parameters, problem.X, problem.Y)
+        result = collect_oracles(launch_oracles(problem.arch, padded, problem.directions))
+        timings["oracle"] += time.perf_counter() - start
+        return result
 
-    for i in range(WINDOW):
-        launch(i)
-    for i, problem in enumerate(problems):
-        launch(i + WINDOW)
-        results.append(verify_architecture(problem, pending.pop(i), timings))
-        if progress is not None:
-            progress(1)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="oracle") as pool:
+        for i in range(min(WINDOW, len(problems))):
+            pending[i] = pool.submit(oracles, problems[i])
+        for i, problem in enumerate(problems):
+            if i + WINDOW < len(problems):
+                pending[i + WINDOW] = pool.submit(oracles, problems[i + WINDOW])
+            results.append(verify_architecture(problem, pending.pop(i), timings))
+            if progress is not None:
+                progress(1)
     timings["total"] = time.perf_counter() - start_all
     return SweepResult(seed, count, list(dtypes), results, timings)

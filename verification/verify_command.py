@@ -92,9 +92,9 @@ def run(args: argparse.Namespace) -> int:
     t = sweep.timings
     print(
         f"{total} architectures in {elapsed:.1f} s ({total / elapsed:.1f} architectures/s): "
-        f"compile {t['compile']:.1f} s, oracles {t['oracle']:.1f} s (reverse, forward and finite "
-        f"differences), manualbp {t['manualbp']:.2f} s, problems {t['problems']:.2f} s, "
-        f"comparisons {t['compare']:.2f} s, reports {reports_time:.1f} s",
+        f"compile {t['compile']:.1f} s; oracles {t['oracle']:.1f} s on a worker thread (main thread "
+        f"waited {t['oracle_wait']:.1f} s); manualbp {t['manualbp']:.2f} s; problems {t['problems']:.2f} s; "
+        f"comparisons {t['compare']:.2f} s; reports {reports_time:.1f} s",
     )
     print("reports: " + ", ".join(str(p) for p in paths.values()))
     verdict = "PASS: every gradient agrees" if sweep.passed else "FAIL: some gradients disagree"
