@@ -186,7 +186,7 @@ def write_gallery(outcomes: list[MistakeOutcome], out: Path) -> list[Path]:
                 ),
             }
         )
-    pairs = {hidden: indistinguishable_pairs(hidden) for hidden in ("relu", "tanh")}
+    pairs = {hidden: indistinguishable_pairs(hidden) for hidden in HIDDEN_ACTIVATIONS}
     context = {
         "entries": entries,
         "pairs": pairs,

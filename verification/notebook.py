@@ -1,9 +1,10 @@
 """Take a learner's code from a Jupyter notebook: its imports and definitions, nothing else.
 
 Learners write their backprop in a notebook next to training runs, plots and data loading. Only
-the top-level imports, ``def``/``class`` statements and assignments of plain constants
-(``HIDDEN = "relu"``) of the code cells are kept, in cell order, so a later definition replaces an
-earlier one as it would when the notebook runs top to bottom. Every other top-level statement is
+the top-level imports, ``def``/``class`` statements and assignments that call nothing
+(``HIDDEN = "relu"``, ``BACKWARDS = {"relu": relu_backward}``) of the code cells are kept, in cell
+order, so a later definition replaces an earlier one as it would when the notebook runs top to
+bottom. Every other top-level statement is
 skipped (and listed). IPython magics and shell escapes (``%matplotlib inline``, ``!pip ...``) are
 blanked; a cell that still does not parse is skipped with its syntax error.
 """
@@ -22,7 +23,8 @@ _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 @dataclass(frozen=True)
 class Chunk:
     """One kept top-level statement: ``kind`` is ``import`` (allowed to fail: course notebooks import
-    helpers such as ``testCases`` that may not be there) or ``code``."""
+    helpers such as ``testCases`` that may not be there), ``assignment`` (an assignment that calls
+    nothing, allowed to fail too: it may use data the notebook loads) or ``code``."""
 
     kind: str
     tree: ast.Module
@@ -58,6 +60,15 @@ def _is_constant(node: ast.AST) -> bool:
     return True
 
 
+def _is_call_free_assignment(node: ast.AST) -> bool:
+    """``ACTIVATIONS = {"relu": relu}`` or ``layers_dims = [n_x, 7, 1]``: an assignment that calls
+    nothing (so it cannot start a training run or load data), kept but allowed to fail."""
+    if not isinstance(node, ast.Assign | ast.AnnAssign) or node.value is None:
+        return False
+    forbidden = (ast.Call, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr, ast.Subscript)
+    return not any(isinstance(child, forbidden) for child in ast.walk(node.value))
+
+
 def read_notebook(path: str | Path) -> NotebookCode:
     """The imports and definitions of the code cells of ``path`` (read with nbformat)."""
     import nbformat
@@ -89,6 +100,8 @@ def read_notebook(path: str | Path) -> NotebookCode:
                 kind = "import"
             elif isinstance(node, _DEFINITIONS) or _is_constant(node):
                 kind = "code"
+            elif _is_call_free_assignment(node):
+                kind = "assignment"
             else:
                 first = lines[node.lineno - 1].strip() if node.lineno <= len(lines) else ""
                 code.skipped.append(f"cell {number}, line {node.lineno}: {first[:70]}")

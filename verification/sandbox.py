@@ -189,13 +189,13 @@ def _load(spec: CodeSpec, state: dict[str, Any]) -> dict[str, Any]:
                 linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
             for chunk in code.chunks:
                 compiled = compile(chunk.tree, chunk.filename, "exec")
-                if chunk.kind == "import":
-                    try:
-                        exec(compiled, namespace)
-                    except ImportError as error:
-                        warnings.append(f"{chunk.filename}: skipped `{chunk.text}` ({error})")
-                else:
+                if chunk.kind == "code":
                     exec(compiled, namespace)
+                    continue
+                try:
+                    exec(compiled, namespace)
+                except (ImportError, NameError, AttributeError, TypeError, ValueError) as error:
+                    warnings.append(f"{chunk.filename}: skipped `{chunk.text[:60]}` ({error})")
         else:
             source = path.read_text(encoding="utf-8")
             exec(compile(source, str(path), "exec"), namespace)
