@@ -16,6 +16,7 @@ from verification import assert_backprop_correct, check_implementation
 from verification.architectures import HIDDEN_ACTIVATIONS
 from verification.check import architectures_for
 from verification.notebook import read_notebook
+from verification.tolerances import tolerance_for
 
 HERE = Path(__file__).parent / "learner_code"
 
@@ -78,6 +79,17 @@ def test_manualbp_itself_passes_in_process(hidden: str) -> None:
     assert set(result.gradients) == {"dW1", "db1", "dW2", "db2", "dW3", "db3", "dW4", "db4"} | {
         f"dA{l}" for l in range(4)
     }
+
+
+def test_float32_gradients_pass_with_float32_tolerances_and_tanh_is_detected() -> None:
+    def gradients(parameters, X, Y):  # type: ignore[no-untyped-def]
+        AL, caches = mb.model_forward(X, parameters, "tanh")
+        return {k: v.astype(np.float32) for k, v in mb.model_backward(AL, Y, caches, "tanh").items()}
+
+    result = check_implementation(gradients)
+    assert result.passed and result.hidden == "tanh", str(result)
+    bound = tolerance_for("float32", "reverse").max_relative_difference
+    assert all(g.threshold == bound for g in result.gradients.values())
 
 
 def test_namespace_in_process_and_the_assertion_helper() -> None:

@@ -506,22 +506,24 @@ def check_implementation(
 def _detect_hidden(runner: Sandbox | _InProcess, style: str, hidden: str, seed: int) -> str | None:
     """The hidden activation whose forward pass gives the learner's A[L] on a probe problem (None if
     their forward pass matches none, or gives no A[L], or fails: the check proper reports that)."""
-    if style == "function":
-        return None
     from .architectures import HIDDEN_ACTIVATIONS
 
     arch = architectures_for(style, hidden)[0]
     parameters, X, Y = make_problem(arch, np.random.default_rng([seed, 0]))
     try:
-        output = runner.run(parameters, X, Y).output
+        run = runner.run(parameters, X, Y)
     except SandboxFailedError:
         return None
-    if output is None:
-        return None
     for name in (hidden, *HIDDEN_ACTIVATIONS):
-        AL, _ = reference_forward(parameters, X, name)
-        if output.shape == AL.shape and relative_difference(output, AL) < 1e-8:
-            return name
+        if run.output is not None:  # the forward pass tells
+            AL, _ = reference_forward(parameters, X, name)
+            if run.output.shape == AL.shape and relative_difference(run.output, AL) < 1e-8:
+                return name
+        else:  # function style: the weight gradients tell, if they are right for some activation
+            right = reference_backward(parameters, X, Y, name)
+            keys = [k for k in right if k[:2] in ("dW", "db")]
+            if all(k in run.grads and _same(run.grads[k], right[k]) for k in keys):
+                return name
     return None
 
 
