@@ -97,10 +97,8 @@ def _method() -> dict[str, Any]:
         "compared with ⟨gradient, v⟩ (dA[l]/m for dA arrays)",
         "finite_difference": f"float64 central differences (J(θ+εv) - J(θ-εv)) / 2ε, ε = {FD_STEP:g}, "
         "along the same directions, for float32 problems too",
-        "directions_per_array": {
-            "dense_gaussian": DENSE_DIRECTIONS,
-            "single_coordinate": COORDINATE_DIRECTIONS,
-        },
+        "directions": f"per gradient array, {DENSE_DIRECTIONS} dense Gaussian and "
+        f"{COORDINATE_DIRECTIONS} single-coordinate unit direction(s), drawn from the seed",
         "frame": f"networks are zero-padded to L = {LMAX}, n = {NMAX}, m = {MMAX} with a masked loss, so "
         "one compiled oracle per dtype serves every architecture; padding changes neither J nor "
         "the derivatives of real entries",

@@ -20,6 +20,11 @@ def _number(value: Any, digits: int = 2) -> str:
     return f"{value:.{digits}g}" if 1e-3 <= abs(value) < 1e4 else f"{value:.{digits - 1}e}"
 
 
+def _markdown_cell(value: Any) -> str:
+    """Text safe inside a Markdown table cell (pipes escaped, no line breaks)."""
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     """One Environment over the package's templates; autoescape for .html (and .html.j2) files."""
@@ -34,6 +39,7 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["sci"] = _number
+    env.filters["cell"] = _markdown_cell
     return env
 
 
