@@ -69,3 +69,15 @@ def test_manualbp_agrees_on_hypothesis_architectures(arch: Architecture, seed: i
     assert checked == {
         (g, o) for g in arch.gradient_names() for o in ("reverse", "forward", "finite_difference")
     }
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(architectures(max_layers=4, max_units=6, max_examples=8, dtypes=("float64",)), st.integers(0, 1000))
+def test_padding_never_changes_the_gradients(arch: Architecture, seed: int) -> None:
+    """The padded frame is a faithful embedding: same J, same gradients as the plain definition."""
+    rng = np.random.default_rng(seed)
+    parameters, X, Y = make_problem(arch, rng)
+    padded = run_oracles(arch, pad_problem(arch, parameters, X, Y), make_directions(arch, rng))
+    plain = reference_gradients(parameters, X, Y, arch.hidden_activation)
+    for key, value in plain.items():
+        assert relative_difference(padded.reverse[key], value) < 1e-13, key

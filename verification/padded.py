@@ -26,6 +26,7 @@ dense directions with probability 1.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -310,17 +311,34 @@ class PendingOracles:
     central: Any
 
 
-def launch_oracles(arch: Architecture, problem: PaddedProblem, directions: Directions) -> PendingOracles:
-    """Dispatch reverse and forward mode in ``arch.dtype`` and finite differences in float64."""
+def launch_oracles(
+    arch: Architecture,
+    problem: PaddedProblem,
+    directions: Directions,
+    timings: dict[str, float] | None = None,
+) -> PendingOracles:
+    """Dispatch reverse and forward mode in ``arch.dtype`` and finite differences in float64.
+
+    With ``timings``, each computation is waited for and its time added to
+    ``timings["exact"]`` (reverse + forward mode) and ``timings["finite_differences"]``.
+    """
     dtype = np.dtype(arch.dtype)
     exact, central = compiled("exact", dtype.name), compiled("central", "float64")
+    start = time.perf_counter()
     theta, consts = _inputs(problem, dtype)
     directions_arrays = (directions.values.astype(dtype), directions.kind, directions.layer)
     with precision(dtype):
         exact_out = exact(theta, consts, directions_arrays)
+    if timings is not None:
+        jax.block_until_ready(exact_out)
+        timings["exact"] = timings.get("exact", 0.0) + time.perf_counter() - start
+        start = time.perf_counter()
     theta64, consts64 = _inputs(problem, np.dtype(np.float64))
     with precision("float64"):
         central_out = central(theta64, consts64, (directions.values, directions.kind, directions.layer))
+    if timings is not None:
+        jax.block_until_ready(central_out)
+        timings["finite_differences"] = timings.get("finite_differences", 0.0) + time.perf_counter() - start
     return PendingOracles(arch, directions, exact_out, central_out)
 
 

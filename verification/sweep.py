@@ -308,7 +308,8 @@ def run_sweep(
     progress: Callable[[int], None] | None = None,
 ) -> SweepResult:
     """Verify ``count`` seeded architectures in each of ``dtypes``; deterministic for a seed."""
-    timings = dict.fromkeys(("problems", "compile", "oracle", "oracle_wait", "manualbp", "compare"), 0.0)
+    phases = ("problems", "compile", "oracle", "exact", "finite_differences", "oracle_wait")
+    timings = dict.fromkeys((*phases, "manualbp", "compare"), 0.0)
     start_all = time.perf_counter()
     # Compilation runs in background threads (XLA releases the GIL) while the problems are drawn.
     compiler = threading.Thread(target=_compile_all, args=(dtypes, timings), daemon=True)
@@ -329,7 +330,7 @@ def run_sweep(
     def oracles(problem: _Problem) -> OracleResult:
         start = time.perf_counter()
         padded = pad_problem(problem.arch, problem.parameters, problem.X, problem.Y)
-        result = collect_oracles(launch_oracles(problem.arch, padded, problem.directions))
+        result = collect_oracles(launch_oracles(problem.arch, padded, problem.directions, timings))
         timings["oracle"] += time.perf_counter() - start
         return result
 
