@@ -88,3 +88,32 @@ def test_no_such_file_is_an_error() -> None:
     result = check_implementation("no_such_learner_file.py")
     assert result.verdict == "error" and result.exit_code == 2
     assert result.failure is not None and "no such file" in result.failure.message
+
+
+def test_console_command_in_a_fresh_process(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    out = tmp_path / "wrong.json"
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "manualbp.cli",
+            "check",
+            str(HERE / "two_layer_dW1_missing_m.py"),
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 1, completed.stdout + completed.stderr
+    assert (
+        "dW1  wrong" in completed.stdout and "likely missing_divide_by_m (layer 1 only)" in completed.stdout
+    )
+    data = json.loads(out.read_text())
+    assert data["gradients"]["dW1"]["diagnosis"] == ["missing_divide_by_m"]
+    assert data["gradients"]["dW2"]["status"] == "ok"
