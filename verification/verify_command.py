@@ -78,8 +78,15 @@ def run(args: argparse.Namespace) -> int:
     dtypes = ["float64", "float32"] if args.dtype == "both" else [args.dtype]
     total = args.architectures * len(dtypes)
     interactive = sys.stderr.isatty()
-    with tqdm(total=total, desc="verify", unit="arch", disable=not interactive, file=sys.stderr) as bar:
-        sweep = run_sweep(args.architectures, args.seed, dtypes, progress=bar.update)
+    bar_options = {"unit": "arch", "disable": not interactive, "file": sys.stderr}
+    with tqdm(total=total, desc="verify (compiling the oracle)", **bar_options) as bar:
+
+        def advance(n: int) -> None:
+            if bar.n == 0:
+                bar.set_description("verify", refresh=False)
+            bar.update(n)
+
+        sweep = run_sweep(args.architectures, args.seed, dtypes, progress=advance)
     report_start = time.perf_counter()
     try:
         report, paths = write_reports(sweep, Path(args.out), args.json)
