@@ -23,6 +23,7 @@ from verification.catalogue import (
 from verification.check import architectures_for, check_implementation
 from verification.mistakes_command import (
     MistakeOutcome,
+    alike_on_some_gradients,
     indistinguishable_pairs,
     invisible_under,
     run_catalogue,
@@ -172,6 +173,10 @@ def test_invisibility_is_reported_honestly() -> None:
     assert invisible_under(get_mistake("wrong_activation_derivative")) == []
     assert "missing_activation_derivative" not in [m for m in MISTAKE_IDS if invisible_under(get_mistake(m))]
     assert indistinguishable_pairs("tanh") == []
+    # the only look-alikes on some gradients: both multiply db by m (dW tells them apart)
+    assert alike_on_some_gradients("relu") == [
+        ("missing_divide_by_m", "db_not_divided_by_m", ["db1", "db2", "db3", "db4"])
+    ]
 
 
 def test_every_variant_changes_something_except_output_mistakes_in_hidden_layers() -> None:

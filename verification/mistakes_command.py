@@ -22,7 +22,14 @@ from .architectures import HIDDEN_ACTIVATIONS, Architecture, make_problem
 from .catalogue import MISTAKES, Mistake, MistakeRaisedError, learner_source, reference_backward
 from .check import CheckResult, check_implementation
 
-__all__ = ["MistakeOutcome", "run", "run_catalogue", "invisible_under", "indistinguishable_pairs"]
+__all__ = [
+    "MistakeOutcome",
+    "alike_on_some_gradients",
+    "indistinguishable_pairs",
+    "invisible_under",
+    "run",
+    "run_catalogue",
+]
 
 # Architectures of the static analysis (distinct sizes, m unlike every n[l], several outputs).
 _ANALYSIS = (Architecture((5, 4, 3, 2), 7), Architecture((3, 8, 6, 4, 2), 10))
@@ -135,6 +142,30 @@ def indistinguishable_pairs(hidden: str) -> list[tuple[str, str]]:
     return [(a, b) for i, a in enumerate(ids) for b in ids[i + 1 :] if _equal(outputs[a], outputs[b])]
 
 
+def alike_on_some_gradients(hidden: str) -> list[tuple[str, str, list[str]]]:
+    """Pairs of mistakes that give the same wrong value on some gradients (but not on all: those
+    are :func:`indistinguishable_pairs`), with those gradients. The checker tells such a pair apart
+    by the other gradients."""
+    right = _outputs(None, hidden)
+    outputs = {m.id: _outputs(m.id, hidden, m.template_where) for m in MISTAKES}
+    ids = [m.id for m in MISTAKES]
+    found = []
+    for i, a in enumerate(ids):
+        for b in ids[i + 1 :]:
+            names: set[str] = set()
+            for x, y, r in zip(outputs[a], outputs[b], right, strict=True):
+                if isinstance(x, str) or isinstance(y, str) or isinstance(r, str):
+                    continue
+                for name in r:
+                    same = x[name].shape == y[name].shape and np.allclose(x[name], y[name], 1e-9, 1e-12)
+                    wrong = x[name].shape != r[name].shape or not np.allclose(x[name], r[name], 1e-9, 1e-12)
+                    if same and wrong:
+                        names.add(name)
+            if names:
+                found.append((a, b, sorted(names)))
+    return found
+
+
 def _format(outcomes: list[MistakeOutcome]) -> str:
     lines = ["manualbp mistakes: each catalogued mistake planted in a course-style file and checked", ""]
     width = max(len(o.mistake.id) for o in outcomes)
@@ -176,9 +207,13 @@ def write_gallery(outcomes: list[MistakeOutcome], out: Path) -> list[Path]:
                 "mistake": o.mistake,
                 "corrupted": o.result.not_ok(),
                 "invisible": invisible_under(o.mistake),
-                "invisible_hidden": (
-                    invisible_under(o.mistake, "hidden") if o.mistake.template_where != "hidden" else []
-                ),
+                "invisible_hidden": [
+                    h
+                    for h in (
+                        invisible_under(o.mistake, "hidden") if o.mistake.template_where != "hidden" else []
+                    )
+                    if len(invisible_under(o.mistake, "hidden")) < len(HIDDEN_ACTIVATIONS)
+                ],
                 "heatmap": heatmap,
                 "largest": max(
                     (g.max_relative_error or 0.0 for g in o.result.not_ok().values() if g.status == "wrong"),
@@ -187,9 +222,11 @@ def write_gallery(outcomes: list[MistakeOutcome], out: Path) -> list[Path]:
             }
         )
     pairs = {hidden: indistinguishable_pairs(hidden) for hidden in HIDDEN_ACTIVATIONS}
+    alike = {hidden: alike_on_some_gradients(hidden) for hidden in ("relu", "tanh")}
     context = {
         "entries": entries,
         "pairs": pairs,
+        "alike": alike,
         "caught": sum(o.caught for o in outcomes),
         "named": sum(o.caught and o.named for o in outcomes),
         "total": len(outcomes),
