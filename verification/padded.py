@@ -153,6 +153,9 @@ def make_directions(arch: Architecture, rng: np.random.Generator) -> Directions:
             layer[d] = l - 1 if k != KINDS["X"] else 0
             names.append(name)
             d += 1
+    # representable in float32, so every oracle of either dtype and the projections of manualbp's
+    # gradients use exactly the same directions
+    values = values.astype(np.float32).astype(np.float64)
     return Directions(values, kind, layer, names)
 
 
