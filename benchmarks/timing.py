@@ -13,6 +13,10 @@ from dataclasses import dataclass
 SWITCH_PAUSE = 0.15
 
 
+def _nothing() -> None:
+    pass
+
+
 @dataclass(frozen=True)
 class Timing:
     """Seconds per call: the best and the median over rounds (each round averages ``number`` calls)."""
@@ -39,12 +43,14 @@ def time_interleaved(
     warmup: int = 2,
     families: Mapping[str, str] | None = None,
     pause: float = SWITCH_PAUSE,
+    syncs: Mapping[str, Callable[[], None]] | None = None,
 ) -> dict[str, Timing]:
     """Time each function in ``rounds`` rounds; within a round the functions take turns, grouped by
     family (the library whose threads they use), and the order of the families rotates from round
     to round. Before each family's turn the clock waits ``pause`` seconds and one untimed call runs.
-    Warm-up calls (JIT compilation, first-touch allocation) are excluded. The garbage collector is
-    off while timing, as in :mod:`timeit`.
+    Warm-up calls (JIT compilation, first-touch allocation) are excluded. ``syncs[name]``, if given,
+    runs after the calls and inside the clock (it waits for asynchronous work). The garbage
+    collector is off while timing, as in :mod:`timeit`.
     """
     names = list(functions)
     family_of = {name: (families or {}).get(name, name) for name in names}
@@ -52,10 +58,19 @@ def time_interleaved(
     for name in names:
         groups.setdefault(family_of[name], []).append(name)
     order = list(groups)
+    finish = {name: (syncs or {}).get(name, _nothing) for name in names}
+
+    def once(name: str) -> Callable[[], None]:
+        def call() -> None:
+            functions[name]()
+            finish[name]()
+
+        return call
+
     for name in names:
         for _ in range(warmup):
-            functions[name]()
-    numbers = {name: calibrate(functions[name], target) for name in names}
+            once(name)()
+    numbers = {name: calibrate(once(name), target) for name in names}
     samples: dict[str, list[float]] = {name: [] for name in names}
     enabled = gc.isenabled()
     gc.disable()
@@ -66,11 +81,13 @@ def time_interleaved(
                 if pause and len(order) > 1:
                     time.sleep(pause)
                 for name in groups[family]:
-                    function, number = functions[name], numbers[name]
+                    function, number, sync = functions[name], numbers[name], finish[name]
                     function()
+                    sync()
                     start = time.perf_counter()
                     for _ in range(number):
                         function()
+                    sync()
                     samples[name].append((time.perf_counter() - start) / number)
     finally:
         if enabled:
