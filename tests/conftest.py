@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from hypothesis import HealthCheck, settings  # noqa: E402
+from hypothesis import HealthCheck, settings
 
 # Examples are cheap NumPy calls, but the first JAX call per shape compiles: no per-example deadline.
 settings.register_profile(
