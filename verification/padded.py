@@ -54,7 +54,6 @@ __all__ = [
     "collect_oracles",
     "PendingOracles",
     "compiled",
-    "needed_compilations",
     "padded_cost",
 ]
 
@@ -277,12 +276,6 @@ def compiled(kind: str, dtype_name: str) -> Callable[..., Any]:
     function = _EXACT if kind == "exact" else _CENTRAL
     with precision(dtype):
         return function.lower(*_abstract_inputs(dtype)).compile()
-
-
-def needed_compilations(dtypes: list[str]) -> list[tuple[str, str]]:
-    """(kind, dtype) pairs a sweep over ``dtypes`` runs: exact per dtype, finite differences in float64."""
-    pairs = [("exact", d) for d in dtypes]
-    return [*pairs, ("central", "float64")]
 
 
 def _inputs(problem: PaddedProblem, dtype: np.dtype) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:

@@ -17,7 +17,6 @@ dA[l] ~ A[l], and every gradient keeps the dtype of the problem.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -38,7 +37,6 @@ from .padded import (
     compiled,
     launch_oracles,
     make_directions,
-    needed_compilations,
     pad_problem,
 )
 from .tolerances import ORACLES, tolerance_for
@@ -288,18 +286,6 @@ def verify_architecture(
     return result
 
 
-def _compile_all(dtypes: list[str], timings: dict[str, float]) -> None:
-    start = time.perf_counter()
-    threads = [
-        threading.Thread(target=compiled, args=pair, daemon=True) for pair in needed_compilations(dtypes)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    timings["compile"] += time.perf_counter() - start
-
-
 def run_sweep(
     count: int,
     seed: int,
@@ -311,21 +297,15 @@ def run_sweep(
     phases = ("problems", "compile", "oracle", "exact", "finite_differences", "oracle_wait")
     timings = dict.fromkeys((*phases, "manualbp", "compare"), 0.0)
     start_all = time.perf_counter()
-    # Compilation runs in background threads (XLA releases the GIL) while the problems are drawn.
-    compiler = threading.Thread(target=_compile_all, args=(dtypes, timings), daemon=True)
-    compiler.start()
-    start = time.perf_counter()
-    problems = [
-        _make(index, arch, seed)
-        for dtype in dtypes
-        for index, arch in enumerate(random_architectures(count, seed, dtype))
-    ]
-    timings["problems"] += time.perf_counter() - start
-    compiler.join()
-    # The oracles of the next WINDOW architectures run on a worker thread (XLA releases the GIL)
-    # while this thread runs manualbp and the comparisons: on two cores the two overlap.
-    results = []
-    pending: dict[int, Future[OracleResult]] = {}
+
+    # One worker thread runs all JAX work in order: each compilation just before the first
+    # architecture that needs it, then the oracles, WINDOW architectures ahead of this thread,
+    # which draws the problems, runs manualbp and compares. XLA releases the GIL, so on two cores
+    # the two threads overlap (and float32's compilation hides behind the float64 architectures).
+    def compile_one(kind: str, dtype: str) -> None:
+        start = time.perf_counter()
+        compiled(kind, dtype)
+        timings["compile"] += time.perf_counter() - start
 
     def oracles(problem: _Problem) -> OracleResult:
         start = time.perf_counter()
@@ -334,12 +314,35 @@ def run_sweep(
         timings["oracle"] += time.perf_counter() - start
         return result
 
+    results = []
+    pending: dict[int, Future[OracleResult]] = {}
+    submitted_compilations: set[tuple[str, str]] = set()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="oracle") as pool:
-        for i in range(min(WINDOW, len(problems))):
-            pending[i] = pool.submit(oracles, problems[i])
+
+        def submit_compilation(kind: str, dtype: str) -> None:
+            if (kind, dtype) not in submitted_compilations:
+                submitted_compilations.add((kind, dtype))
+                pool.submit(compile_one, kind, dtype)
+
+        submit_compilation("exact", dtypes[0])
+        submit_compilation("central", "float64")
+        start = time.perf_counter()
+        problems = [
+            _make(index, arch, seed)
+            for dtype in dtypes
+            for index, arch in enumerate(random_architectures(count, seed, dtype))
+        ]
+        timings["problems"] += time.perf_counter() - start
+
+        def submit(i: int) -> None:
+            if i < len(problems):
+                submit_compilation("exact", problems[i].arch.dtype)
+                pending[i] = pool.submit(oracles, problems[i])
+
+        for i in range(WINDOW):
+            submit(i)
         for i, problem in enumerate(problems):
-            if i + WINDOW < len(problems):
-                pending[i + WINDOW] = pool.submit(oracles, problems[i + WINDOW])
+            submit(i + WINDOW)
             results.append(verify_architecture(problem, pending.pop(i), timings))
             if progress is not None:
                 progress(1)
