@@ -122,6 +122,7 @@ class _TrainingStep:
     * A hidden A[l] = g(Z[l]) overwrites Z[l]. g'(Z[l]) is still the derivative at Z[l], evaluated
       from A[l]: relu'(Z) = [Z > 0] = [A > 0], tanh'(Z) = 1 - tanh(Z)² = 1 - A², σ'(Z) = A (1 - A),
       leaky_relu'(Z) = 1 or 0.01 as A > 0 or not (the same values the kernels compute from Z).
+      Once g'(Z[l]) and dW[l+1] are computed, dA[l] and dZ[l] take over the buffer of A[l].
     * db[l] = (1/m) Σ_i dZ[l](:, i) is a matrix product with a column of ones.
     * The output layer works from T = log(1 + e^(-Z[L])) = -log σ(Z[L]) (``np.logaddexp``, stable):
       A[L] = e^(-T) and J = (1/m) Σ ((1 - Y) Z[L] + T), one dot product.
@@ -168,32 +169,27 @@ class _TrainingStep:
         self.cost_weights = np.concatenate([1 - Y, np.ones_like(Y)])
         self.AL = np.empty((nL, m), dtype)
         self.ones = np.ones((m, 1), dtype)  # Σ_i as a matrix product
-        # dZ[l] and dA[l-1] are alive together: two buffers, used in turn, hold every dA, dZ;
-        # dZ[l] lives in buffer (L - l) mod 2.
-        largest = max(dims[1:]) * m
-        buffers = (np.empty(largest, dtype), np.empty(largest, dtype))
-        self.gradient_buffers = buffers
-        self.dZ = [buffers[0][:0]] + [
-            buffers[(L - l) % 2][: dims[l] * m].reshape(dims[l], m) for l in range(1, L + 1)
-        ]
+        # dZ[L] has a buffer of its own. For l < L, dA[l] = W[l+1]ᵀ dZ[l+1] and then dZ[l] are
+        # computed in the buffer of A[l], which is no longer needed once dW[l+1] = dZ[l+1] A[l]ᵀ is
+        # done and g'(Z[l]) has been evaluated from it.
+        self.dZ = [X[:0], *self.A[1:], np.empty((nL, m), dtype)]
         # g'(Z[l]) of a hidden layer: a mask (relu, leaky_relu) or an array (tanh, sigmoid)
         hidden_size = max(dims[1:L], default=0) * m
         self.mask = np.empty(hidden_size if hidden.name in ("relu", "leaky_relu") else 0, dtype=bool)
         self.scratch = np.empty(hidden_size if hidden.name in ("tanh", "sigmoid") else 0, dtype)
         self._activate = _IN_PLACE_ACTIVATIONS.get(hidden.name, _activate_by_copy(hidden))
-        self._times_derivative = _TIMES_DERIVATIVE[hidden.name]
+        self._derivative, self._times_derivative = _DERIVATIVES[hidden.name]
         self._forward_layers = [(self.W[l], self.A[l - 1], self.A[l], self.b[l]) for l in range(1, L)]
         self._backward_layers = [
             (
                 self.dZ[l],
+                self.A[l - 1],
                 self.A[l - 1].T,
                 self.rate_dW[l],
                 self.rate_db[l],
                 self.W[l].T,
                 self.dZ[l - 1],
-                self.A[l - 1],
-                _view(self.mask, (dims[l - 1], m)),
-                _view(self.scratch, (dims[l - 1], m)),
+                _view(self.mask if self.mask.size else self.scratch, (dims[l - 1], m)),
             )
             for l in range(L, 1, -1)
         ]
@@ -220,12 +216,13 @@ class _TrainingStep:
         dZ = self.dZ[self.L]
         np.subtract(self.AL, self.Y, out=dZ)  # dZ[L] = A[L] - Y (sigmoid output, cross-entropy)
         np.multiply(dZ, self.scale, out=dZ)  # times α/m, once for every layer below
-        ones, times_derivative = self.ones, self._times_derivative
-        for dZ, A_prev_T, rate_dW, rate_db, W_T, dA_prev, A_prev, mask, scratch in self._backward_layers:
+        ones, derivative, times_derivative = self.ones, self._derivative, self._times_derivative
+        for dZ, A_prev, A_prev_T, rate_dW, rate_db, W_T, dA_prev, g_prime in self._backward_layers:
             np.matmul(dZ, A_prev_T, out=rate_dW)  # α dW[l] = (α/m) dZ[l] A[l-1]ᵀ
             np.matmul(dZ, ones, out=rate_db)  # α db[l] = (α/m) Σ_i dZ[l](:, i)
-            np.matmul(W_T, dZ, out=dA_prev)  # dA[l-1] = W[l]ᵀ dZ[l]
-            times_derivative(dA_prev, A_prev, mask, scratch)  # dZ[l-1] = dA[l-1] * g'(Z[l-1])
+            derivative(A_prev, g_prime)  # g'(Z[l-1]), from A[l-1] = g(Z[l-1])
+            np.matmul(W_T, dZ, out=dA_prev)  # dA[l-1] = W[l]ᵀ dZ[l], in the buffer of A[l-1]
+            times_derivative(dA_prev, g_prime)  # dZ[l-1] = dA[l-1] * g'(Z[l-1]), in place
         dZ = self.dZ[1]
         np.matmul(dZ, self.X.T, out=self.rate_dW[1])  # α dW[1] = (α/m) dZ[1] A[0]ᵀ
         np.matmul(dZ, ones, out=self.rate_db[1])  # α db[1] = (α/m) Σ_i dZ[1](:, i)
@@ -260,36 +257,46 @@ _IN_PLACE_ACTIVATIONS: dict[str, Callable[[np.ndarray], None]] = {
 }
 
 
-def _times_relu_derivative(dA: np.ndarray, A: np.ndarray, mask: np.ndarray, _: np.ndarray) -> None:
-    np.greater(A, 0, out=mask)  # [Z > 0] = [A > 0]
-    np.multiply(dA, mask, out=dA)  # relu'(Z) = 1 where Z > 0, else 0
+# g'(Z) from A = g(Z), into a mask (relu, leaky_relu) or an array (tanh, sigmoid); then dA *= g'(Z).
+def _relu_derivative(A: np.ndarray, mask: np.ndarray) -> None:
+    np.greater(A, 0, out=mask)  # relu'(Z) = [Z > 0] = [A > 0]
 
 
-def _times_leaky_relu_derivative(dA: np.ndarray, A: np.ndarray, mask: np.ndarray, _: np.ndarray) -> None:
-    np.less_equal(A, 0, out=mask)  # [Z <= 0] = [A <= 0]
-    np.multiply(dA, LEAKY_RELU_SLOPE, out=dA, where=mask)  # leaky_relu'(Z) = 1 where Z > 0, else 0.01
+def _times_relu_derivative(dA: np.ndarray, mask: np.ndarray) -> None:
+    np.multiply(dA, mask, out=dA)
 
 
-def _times_tanh_derivative(dA: np.ndarray, A: np.ndarray, _: np.ndarray, work: np.ndarray) -> None:
+def _leaky_relu_derivative(A: np.ndarray, mask: np.ndarray) -> None:
+    np.less_equal(A, 0, out=mask)  # [Z <= 0] = [A <= 0]: leaky_relu'(Z) = 0.01 there, 1 elsewhere
+
+
+def _times_leaky_relu_derivative(dA: np.ndarray, mask: np.ndarray) -> None:
+    np.multiply(dA, LEAKY_RELU_SLOPE, out=dA, where=mask)
+
+
+def _tanh_derivative(A: np.ndarray, work: np.ndarray) -> None:
     np.multiply(A, A, out=work)
     np.subtract(1, work, out=work)  # tanh'(Z) = 1 - tanh(Z)² = 1 - A²
-    np.multiply(dA, work, out=dA)
 
 
-def _times_sigmoid_derivative(dA: np.ndarray, A: np.ndarray, _: np.ndarray, work: np.ndarray) -> None:
+def _sigmoid_derivative(A: np.ndarray, work: np.ndarray) -> None:
     np.subtract(1, A, out=work)
     np.multiply(A, work, out=work)  # σ'(Z) = σ(Z) (1 - σ(Z)) = A (1 - A)
+
+
+def _times_array(dA: np.ndarray, work: np.ndarray) -> None:
     np.multiply(dA, work, out=dA)
 
 
-def _times_linear_derivative(dA: np.ndarray, A: np.ndarray, mask: np.ndarray, work: np.ndarray) -> None:
-    """g'(Z) = 1: nothing to do."""
+def _nothing(first: np.ndarray, second: np.ndarray) -> None:
+    """linear: g'(Z) = 1, nothing to compute or multiply."""
 
 
-_TIMES_DERIVATIVE: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], None]] = {
-    "relu": _times_relu_derivative,
-    "leaky_relu": _times_leaky_relu_derivative,
-    "tanh": _times_tanh_derivative,
-    "sigmoid": _times_sigmoid_derivative,
-    "linear": _times_linear_derivative,
+_Kernel = Callable[[np.ndarray, np.ndarray], None]
+_DERIVATIVES: dict[str, tuple[_Kernel, _Kernel]] = {
+    "relu": (_relu_derivative, _times_relu_derivative),
+    "leaky_relu": (_leaky_relu_derivative, _times_leaky_relu_derivative),
+    "tanh": (_tanh_derivative, _times_array),
+    "sigmoid": (_sigmoid_derivative, _times_array),
+    "linear": (_nothing, _nothing),
 }
