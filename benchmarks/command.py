@@ -74,13 +74,13 @@ FULL = Settings(
     networks=NETWORKS,
     dtypes=("float64", "float32"),
     hiddens=("relu", "tanh"),
-    target=0.04,
+    target=0.03,
     rounds=7,
     width_sweep=(32, 64, 128, 256, 512, 1024),
     batch_sweep=(16, 64, 256, 1024, 4096),
     memory_networks=("small", "cat", "medium", "large"),
     memory_steps=1000,
-    pause=0.15,
+    pause=0.1,
 )
 QUICK = Settings(
     quick=True,
