@@ -78,7 +78,7 @@ FULL = Settings(
     rounds=7,
     width_sweep=(32, 64, 128, 256, 512, 1024),
     batch_sweep=(16, 64, 256, 1024, 4096),
-    memory_networks=("small", "cat", "medium", "large"),
+    memory_networks=("tiny", "small", "cat", "medium", "large"),
     memory_steps=1000,
     pause=0.1,
 )
@@ -260,10 +260,13 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         floors = [r["ratio_floor"] for r in steps if r["network"] in FLOOR_NETWORKS]
         if floors:
             add("step / BLAS floor, worst on medium and large", max(floors), TARGETS["floor"])
-    big = [r for r in results["memory"] if r["network"] not in SMALL_NETWORKS]
-    if big:
+    # tiny holds 816 bytes of arrays: its peak is a few kB of Python objects, reported but not judged
+    judged = [r for r in results["memory"] if r["network"] != "tiny"]
+    if judged:
         add(
-            "first-step peak / (params + grads + caches), worst", max(r["first_step_ratio"] for r in big), 1.5
+            "first-step peak / (params + grads + caches), worst but tiny",
+            max(r["first_step_ratio"] for r in judged),
+            TARGETS["memory"],
         )
     if results["memory"]:
         add(
