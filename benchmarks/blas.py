@@ -67,6 +67,35 @@ def floor_function(step: _TrainingStep) -> Callable[[], None]:
     return run
 
 
+def torch_floor_function(step: _TrainingStep) -> Callable[[], None] | None:
+    """The same products as :func:`floor_function`, by PyTorch's BLAS (MKL) on the same memory
+    (``torch.from_numpy`` shares it), or None without PyTorch: the share of a gap that is BLAS."""
+    torch = torch_module()
+    if torch is None:
+        return None
+    L, W, A, dZ = step.L, step.W, step.A, step.dZ
+    outputs = [*A[1:], step.ZL]
+    triples: list[tuple[Any, Any, Any]] = []
+
+    def add(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+        triples.append((torch.from_numpy(a), torch.from_numpy(b), torch.from_numpy(out)))
+
+    for l in range(1, L + 1):
+        add(W[l], A[l - 1], outputs[l - 1])
+    for l in range(L, 0, -1):
+        add(dZ[l], A[l - 1].T, step.rate_dW[l])
+        add(dZ[l], step.ones, step.rate_db[l])
+        if l > 1:
+            add(W[l].T, dZ[l], dZ[l - 1])
+    matmul = torch.matmul
+
+    def run() -> None:
+        for a, b, out in triples:
+            matmul(a, b, out=out)
+
+    return run
+
+
 def _best(function: Callable[[], Any], repeats: int) -> float:
     function()
     times = []

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .blas import blas_libraries, floor_function, matmul_peaks, step_flops
+from .blas import blas_libraries, floor_function, matmul_peaks, step_flops, torch_floor_function
 from .implementations import ManualbpStep, Step, make_problem, make_steps, torch_version, x64_enabled
 from .memory import step_memory
 from .report import write_reports
@@ -48,6 +48,7 @@ FAMILIES = {
     "manualbp_kernels": "numpy",
     "manualbp_checked": "numpy",
     "blas_floor": "numpy",
+    "torch_blas_floor": "torch",
     "jax": "jax",
     "torch": "torch",
 }
@@ -85,7 +86,7 @@ FULL = Settings(
 QUICK = Settings(
     quick=True,
     networks=NETWORKS[:2],
-    dtypes=("float64", "float32"),
+    dtypes=("float64",),
     hiddens=("relu",),
     target=0.002,
     rounds=3,
@@ -118,6 +119,11 @@ def measure_steps(settings: Settings, show: Callable[[str], None]) -> list[dict[
                 floor_step = ManualbpStep(problem)
                 floor_step.step()  # realistic values in the buffers
                 functions["blas_floor"] = floor_function(floor_step._step)
+                torch_floor_step = ManualbpStep(problem)
+                torch_floor_step.step()
+                torch_floor = torch_floor_function(torch_floor_step._step)
+                if torch_floor is not None:
+                    functions["torch_blas_floor"] = torch_floor
                 timings = time_interleaved(
                     functions,
                     syncs={name: s.sync for name, s in steps.items()},
@@ -152,6 +158,10 @@ def _step_row(network: Network, dtype: str, hidden: str, seconds: dict[str, floa
         "ratio_jax": mine / seconds["jax"],
         "ratio_torch": mine / seconds["torch"] if "torch" in seconds else None,
         "ratio_floor": mine / seconds["blas_floor"],
+        # the same products by NumPy's BLAS over PyTorch's: the part of "ratio_torch" that is BLAS
+        "blas_ratio_torch": (
+            seconds["blas_floor"] / seconds["torch_blas_floor"] if "torch_blas_floor" in seconds else None
+        ),
         "gflops": flops / mine / 1e9,
         "floor_gflops": flops / seconds["blas_floor"] / 1e9,
         "checks_overhead": seconds["manualbp_checked"] / mine,

@@ -86,6 +86,7 @@ def render_markdown(results: dict[str, Any]) -> str:
                 _ratio(r["ratio_torch"]),
                 _us(s["blas_floor"]),
                 _ratio(r["ratio_floor"]),
+                _ratio(r.get("blas_ratio_torch")),
                 f"{r['gflops']:.1f}",
                 f"{100 * r['gflops'] / results['matmul_gflops']['numpy'][r['dtype']]:.0f}%",
             ]
@@ -103,6 +104,7 @@ def render_markdown(results: dict[str, Any]) -> str:
                 "/ PyTorch",
                 "BLAS floor",
                 "/ floor",
+                "floor: NumPy / PyTorch",
                 "GFLOP/s",
                 "of peak",
             ],
@@ -110,7 +112,9 @@ def render_markdown(results: dict[str, Any]) -> str:
         ),
         "",
         "GFLOP/s counts only the products the step executes (no W[1]ᵀ dZ[1]); 'of peak' is against "
-        "NumPy's plain matmul above, in the same dtype.",
+        "NumPy's plain matmul above, in the same dtype. 'floor: NumPy / PyTorch' times the very same "
+        "products (same memory, shapes and transposes) by NumPy's OpenBLAS and by PyTorch's MKL: the "
+        "part of '/ PyTorch' that is the BLAS library, not the step.",
         "",
         "How the step earns it (manualbp/training.py, `_TrainingStep`): inputs are checked once per "
         "`train` call; every buffer (Z[l]/A[l], dZ[l], the gradients) is allocated once and reused; "
