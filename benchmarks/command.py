@@ -196,6 +196,8 @@ def measure_scaling(settings: Settings, show: Callable[[str], None]) -> dict[str
                 syncs={k: s.sync for k, s in steps.items()},
                 target=settings.target,
                 rounds=max(3, settings.rounds - 2),
+                families=FAMILIES,
+                pause=settings.pause,
             )
             for name, timing in timings.items():
                 series.setdefault(name, []).append(timing.best)
