@@ -188,6 +188,9 @@ class _TrainingStep:
                 self.rate_dW[l],
                 self.rate_db[l],
                 self.W[l].T,
+                # n[l] = 1 (a sigmoid output unit): W[l]ᵀ dZ[l] is an outer product, which
+                # element-wise multiplication computes exactly and much faster than BLAS at K = 1
+                np.multiply if dims[l] == 1 else np.matmul,
                 self.dZ[l - 1],
                 _view(self.mask if self.mask.size else self.scratch, (dims[l - 1], m)),
             )
@@ -217,11 +220,11 @@ class _TrainingStep:
         np.subtract(self.AL, self.Y, out=dZ)  # dZ[L] = A[L] - Y (sigmoid output, cross-entropy)
         np.multiply(dZ, self.scale, out=dZ)  # times α/m, once for every layer below
         ones, derivative, times_derivative = self.ones, self._derivative, self._times_derivative
-        for dZ, A_prev, A_prev_T, rate_dW, rate_db, W_T, dA_prev, g_prime in self._backward_layers:
+        for dZ, A_prev, A_prev_T, rate_dW, rate_db, W_T, product, dA_prev, g_prime in self._backward_layers:
             np.matmul(dZ, A_prev_T, out=rate_dW)  # α dW[l] = (α/m) dZ[l] A[l-1]ᵀ
             np.matmul(dZ, ones, out=rate_db)  # α db[l] = (α/m) Σ_i dZ[l](:, i)
             derivative(A_prev, g_prime)  # g'(Z[l-1]), from A[l-1] = g(Z[l-1])
-            np.matmul(W_T, dZ, out=dA_prev)  # dA[l-1] = W[l]ᵀ dZ[l], in the buffer of A[l-1]
+            product(W_T, dZ, out=dA_prev)  # dA[l-1] = W[l]ᵀ dZ[l], in the buffer of A[l-1]
             times_derivative(dA_prev, g_prime)  # dZ[l-1] = dA[l-1] * g'(Z[l-1]), in place
         dZ = self.dZ[1]
         np.matmul(dZ, self.X.T, out=self.rate_dW[1])  # α dW[1] = (α/m) dZ[1] A[0]ᵀ
