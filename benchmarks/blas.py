@@ -21,7 +21,8 @@ def step_matmuls(step: _TrainingStep) -> list[tuple[str, Callable[[], None], int
     step's own arrays, with the same shapes, transposes and output buffers: ``(equation, call, flops)``.
 
     A product of (M, K) by (K, N) counts 2 M K N FLOPs. W[1]ᵀ dZ[1] (= dA[0]) is not computed, so not
-    counted; db[l] is a product with a column of ones (2 n[l] m).
+    counted; db[l] is a product with a column of ones (2 n[l] m). With n[l] = 1, W[l]ᵀ dZ[l] is an
+    outer product and the step (and so this list) computes it by element-wise multiplication.
     """
     L, W, A, dZ = step.L, step.W, step.A, step.dZ  # dZ[l] (and dA[l]): the step's buffers
     outputs = [*A[1:], step.ZL]  # Z[l] for l = 1..L
@@ -29,9 +30,11 @@ def step_matmuls(step: _TrainingStep) -> list[tuple[str, Callable[[], None], int
 
     def add(label: str, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
         flops = 2 * a.shape[0] * a.shape[1] * b.shape[1]
+        # the step computes an outer product (K = 1) by element-wise multiplication
+        product = np.multiply if a.shape[1] == 1 and b.shape[0] == 1 else np.matmul
 
         def call() -> None:
-            np.matmul(a, b, out=out)
+            product(a, b, out=out)
 
         products.append((label, call, flops))
 
@@ -75,10 +78,11 @@ def torch_floor_function(step: _TrainingStep) -> Callable[[], None] | None:
         return None
     L, W, A, dZ = step.L, step.W, step.A, step.dZ
     outputs = [*A[1:], step.ZL]
-    triples: list[tuple[Any, Any, Any]] = []
+    triples: list[tuple[Any, Any, Any, Any]] = []
 
     def add(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
-        triples.append((torch.from_numpy(a), torch.from_numpy(b), torch.from_numpy(out)))
+        product = torch.mul if a.shape[1] == 1 and b.shape[0] == 1 else torch.matmul
+        triples.append((product, torch.from_numpy(a), torch.from_numpy(b), torch.from_numpy(out)))
 
     for l in range(1, L + 1):
         add(W[l], A[l - 1], outputs[l - 1])
@@ -87,11 +91,10 @@ def torch_floor_function(step: _TrainingStep) -> Callable[[], None] | None:
         add(dZ[l], step.ones, step.rate_db[l])
         if l > 1:
             add(W[l].T, dZ[l], dZ[l - 1])
-    matmul = torch.matmul
 
     def run() -> None:
-        for a, b, out in triples:
-            matmul(a, b, out=out)
+        for product, a, b, out in triples:
+            product(a, b, out=out)
 
     return run
 

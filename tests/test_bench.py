@@ -59,11 +59,13 @@ def test_every_implementation_takes_the_same_step(dims, m, hidden, dtype):
         assert _update_error(start, after, reference) < TOLERANCE[dtype], name
 
 
+@pytest.mark.parametrize("dims", [[5, 6, 4, 3], [4, 3, 1, 1], [6, 1]])
 @pytest.mark.parametrize("hidden", HIDDEN)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_training_step_matches_the_kernels(hidden, dtype):
-    """The buffered step gives α dW[l], α db[l] and J of the kernels, for every hidden activation."""
-    problem = make_problem("t", [5, 6, 4, 3], 11, dtype, hidden, seed=1)
+def test_training_step_matches_the_kernels(hidden, dtype, dims):
+    """The buffered step gives α dW[l], α db[l] and J of the kernels, for every hidden activation
+    (and with layers of one unit, where W[l]ᵀ dZ[l] is an outer product)."""
+    problem = make_problem("t", dims, 11, dtype, hidden, seed=1)
     rate = 0.3
     g, output = activation_pair(hidden, "sigmoid")
     step = _TrainingStep(problem.X, problem.Y, problem.parameters, problem.L, g, rate)
