@@ -287,13 +287,20 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     sweep = results.get("sweep") or {}
     if sweep.get("available"):
         add(
-            "verify sweep, architectures per second",
+            "verify sweep, architectures (each in both dtypes) per second, wall clock",
             sweep["architectures_per_second"],
             TARGETS["sweep"],
             True,
         )
         marginal = sweep.get("marginal_architectures_per_second")
         add("verify sweep, architectures per second, start-up left out", marginal, TARGETS["sweep"], True)
+        printed = sweep.get("verify_printed") or {}
+        add(
+            "verify sweep, architecture-dtype runs per second as manualbp verify prints it",
+            printed.get("runs_per_second"),
+            TARGETS["sweep"],
+            True,
+        )
     return out
 
 

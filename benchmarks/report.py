@@ -223,6 +223,13 @@ def render_markdown(results: dict[str, Any]) -> str:
             f"architecture run in {sweep['short_run']['seconds']:.2f} s). Exit code {sweep['exit_code']}.",
             "",
         ]
+        printed = sweep.get("verify_printed")
+        if printed:
+            parts += [
+                "Its own timing line (it counts each architecture once per dtype and leaves out the "
+                f"process start): `{printed['line']}`",
+                "",
+            ]
     else:
         parts += [f"Not measured: {sweep.get('reason', 'unavailable')}.", ""]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -18,6 +19,10 @@ def verify_available() -> bool:
         return importlib.util.find_spec("verification.verify_command") is not None
     except ImportError:
         return False
+
+
+# the timing line that ``manualbp verify`` prints (its own count: architectures × dtypes, in-process)
+_TIMING_LINE = re.compile(r"^(\d+) architectures in ([\d.]+) s \(([\d.]+) architectures/s\)(.*)$", re.M)
 
 
 def _run_verify(architectures: int, seed: int, workdir: Path) -> tuple[float, int, dict[str, Any] | None]:
@@ -42,7 +47,15 @@ def _run_verify(architectures: int, seed: int, workdir: Path) -> tuple[float, in
     start = time.perf_counter()
     completed = subprocess.run(command, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start
-    data = json.loads(report.read_text()) if report.exists() else None
+    data: dict[str, Any] | None = json.loads(report.read_text()) if report.exists() else None
+    line = _TIMING_LINE.search(completed.stdout)
+    if data is not None and line is not None:
+        data["_printed_timing"] = {
+            "runs": int(line.group(1)),
+            "seconds": float(line.group(2)),
+            "runs_per_second": float(line.group(3)),
+            "line": line.group(0).strip(),
+        }
     return seconds, completed.returncode, data
 
 
@@ -81,4 +94,6 @@ def sweep_throughput(small: int = 10, large: int = 60, seed: int = 0, repeats: i
         "marginal_architectures_per_second": (
             (large - small) / (t_large - t_small) if t_large > t_small else None
         ),
+        # what ``manualbp verify`` itself prints: architecture-dtype runs over its in-process time
+        "verify_printed": data.get("_printed_timing") if isinstance(data, dict) else None,
     }
