@@ -110,16 +110,17 @@ def _best(function: Callable[[], Any], repeats: int) -> float:
 
 
 def matmul_peaks(size: int = PEAK_SIZE, repeats: int = 7) -> dict[str, dict[str, float | None]]:
-    """GFLOP/s of one (size × size) by (size × size) product, NumPy and PyTorch, both dtypes."""
+    """GFLOP/s of one (size × size) by (size × size) product: NumPy, PyTorch, JAX; both dtypes."""
     flops = 2 * size**3
     rng = np.random.default_rng(0)
     torch = torch_module()
-    peaks: dict[str, dict[str, float | None]] = {"numpy": {}, "torch": {}}
+    peaks: dict[str, dict[str, float | None]] = {"numpy": {}, "torch": {}, "jax": {}}
     for dtype in ("float64", "float32"):
         a = rng.standard_normal((size, size)).astype(dtype)
         b = rng.standard_normal((size, size)).astype(dtype)
         out = np.empty_like(a)
         peaks["numpy"][dtype] = flops / _best(partial(np.matmul, a, b, out=out), repeats) / 1e9
+        peaks["jax"][dtype] = _jax_peak(a, b, flops, repeats)
         if torch is None:
             peaks["torch"][dtype] = None
             continue
@@ -128,6 +129,23 @@ def matmul_peaks(size: int = PEAK_SIZE, repeats: int = 7) -> dict[str, dict[str,
         seconds = _best(partial(torch.matmul, ta, tb, out=tout), repeats)
         peaks["torch"][dtype] = flops / seconds / 1e9
     return peaks
+
+
+def _jax_peak(a: np.ndarray, b: np.ndarray, flops: int, repeats: int) -> float:
+    """GFLOP/s of ``jax.jit(jnp.matmul)`` (XLA's CPU dot), in a's dtype (x64 on for float64)."""
+    import jax
+    import jax.numpy as jnp
+
+    from .implementations import jax_precision
+
+    with jax_precision(a.dtype):
+        ja, jb = jnp.asarray(a), jnp.asarray(b)
+        product = jax.jit(jnp.matmul)
+
+        def run() -> None:
+            product(ja, jb).block_until_ready()
+
+        return flops / _best(run, repeats) / 1e9
 
 
 def blas_libraries() -> dict[str, str]:
