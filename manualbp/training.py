@@ -179,7 +179,9 @@ class _TrainingStep:
         self.scratch = np.empty(hidden_size if hidden.name in ("tanh", "sigmoid") else 0, dtype)
         self._activate = _IN_PLACE_ACTIVATIONS.get(hidden.name, _activate_by_copy(hidden))
         self._derivative, self._times_derivative = _DERIVATIVES[hidden.name]
-        self._forward_layers = [(self.W[l], self.A[l - 1], self.A[l], self.b[l]) for l in range(1, L)]
+        self._forward_layers = [
+            (self.W[l], self.A[l - 1], self.A[l], _row_blocks(self.A[l], self.b[l])) for l in range(1, L)
+        ]
         self._backward_layers = [
             (
                 self.dZ[l],
@@ -200,10 +202,11 @@ class _TrainingStep:
     def forward(self) -> float:
         """Forward propagation and the cost J (from Z[L], stable); returns J."""
         activate = self._activate
-        for W, A_prev, Z, b in self._forward_layers:
+        for W, A_prev, Z, blocks in self._forward_layers:
             np.matmul(W, A_prev, out=Z)  # Z[l] = W[l] A[l-1] + b[l]
-            np.add(Z, b, out=Z)
-            activate(Z)  # A[l] = g(Z[l]), in place
+            for Z_rows, b_rows in blocks:  # by blocks of rows that stay in cache for both passes
+                np.add(Z_rows, b_rows, out=Z_rows)
+                activate(Z_rows)  # A[l] = g(Z[l]), in place
         ZL, T = self.ZL, self.T
         np.matmul(self.W[self.L], self.A[self.L - 1], out=ZL)  # Z[L] = W[L] A[L-1] + b[L]
         np.add(ZL, self.b[self.L], out=ZL)
@@ -231,6 +234,15 @@ class _TrainingStep:
         np.matmul(dZ, ones, out=self.rate_db[1])  # α db[1] = (α/m) Σ_i dZ[1](:, i)
         # W[l] = W[l] - α dW[l];  b[l] = b[l] - α db[l], for every layer at once
         np.subtract(self.theta, self.step, out=self.theta)
+
+
+_BLOCK_BYTES = 256 * 1024  # a block of rows for element-wise passes: well inside L2
+
+
+def _row_blocks(Z: np.ndarray, b: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(Z[rows], b[rows]) by blocks of about _BLOCK_BYTES (a single block for small layers)."""
+    rows = max(1, _BLOCK_BYTES // max(1, Z.shape[1] * Z.itemsize))
+    return [(Z[i : i + rows], b[i : i + rows]) for i in range(0, Z.shape[0], rows)]
 
 
 def _view(buffer: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
