@@ -166,13 +166,14 @@ class _TrainingStep:
         # [Z[L]; T] and [1 - Y; 1]: the cost is the dot product of the two
         self.output = np.empty((2 * nL, m), dtype)
         self.ZL, self.T = self.output[:nL], self.output[nL:]
-        self.cost_weights = np.concatenate([1 - Y, np.ones_like(Y)])
+        self.cost_weights = np.ones((2 * nL, m), dtype)
+        np.subtract(1, Y, out=self.cost_weights[:nL])
+        self.ones = self.cost_weights[-1].reshape(m, 1)  # a column of ones: Σ_i as a matrix product
+        # A[L] and then dZ[L] = A[L] - Y share a buffer. For l < L, dA[l] = W[l+1]ᵀ dZ[l+1] and
+        # then dZ[l] are computed in the buffer of A[l], which is no longer needed once
+        # dW[l+1] = dZ[l+1] A[l]ᵀ is done and g'(Z[l]) has been evaluated from it.
         self.AL = np.empty((nL, m), dtype)
-        self.ones = np.ones((m, 1), dtype)  # Σ_i as a matrix product
-        # dZ[L] has a buffer of its own. For l < L, dA[l] = W[l+1]ᵀ dZ[l+1] and then dZ[l] are
-        # computed in the buffer of A[l], which is no longer needed once dW[l+1] = dZ[l+1] A[l]ᵀ is
-        # done and g'(Z[l]) has been evaluated from it.
-        self.dZ = [X[:0], *self.A[1:], np.empty((nL, m), dtype)]
+        self.dZ = [X[:0], *self.A[1:], self.AL]
         # g'(Z[l]) of a hidden layer: a mask (relu, leaky_relu) or an array (tanh, sigmoid)
         hidden_size = max(dims[1:L], default=0) * m
         self.mask = np.empty(hidden_size if hidden.name in ("relu", "leaky_relu") else 0, dtype=bool)
@@ -219,7 +220,7 @@ class _TrainingStep:
 
     def backward_and_update(self) -> None:
         """Backward propagation from the last :meth:`forward`, and W[l] -= α dW[l], b[l] -= α db[l]."""
-        dZ = self.dZ[self.L]
+        dZ = self.dZ[self.L]  # the buffer of A[L]
         np.subtract(self.AL, self.Y, out=dZ)  # dZ[L] = A[L] - Y (sigmoid output, cross-entropy)
         np.multiply(dZ, self.scale, out=dZ)  # times α/m, once for every layer below
         ones, derivative, times_derivative = self.ones, self._derivative, self._times_derivative
