@@ -186,7 +186,9 @@ class _TrainingStep:
         self._backward_layers = [
             (
                 self.dZ[l],
-                self.A[l - 1],
+                _row_blocks(
+                    self.A[l - 1], _view(self.mask if self.mask.size else self.scratch, (dims[l - 1], m))
+                ),
                 self.A[l - 1].T,
                 self.rate_dW[l],
                 self.rate_db[l],
@@ -224,10 +226,11 @@ class _TrainingStep:
         np.subtract(self.AL, self.Y, out=dZ)  # dZ[L] = A[L] - Y (sigmoid output, cross-entropy)
         np.multiply(dZ, self.scale, out=dZ)  # times α/m, once for every layer below
         ones, derivative, times_derivative = self.ones, self._derivative, self._times_derivative
-        for dZ, A_prev, A_prev_T, rate_dW, rate_db, W_T, product, dA_prev, g_prime in self._backward_layers:
+        for dZ, blocks, A_prev_T, rate_dW, rate_db, W_T, product, dA_prev, g_prime in self._backward_layers:
             np.matmul(dZ, A_prev_T, out=rate_dW)  # α dW[l] = (α/m) dZ[l] A[l-1]ᵀ
             np.matmul(dZ, ones, out=rate_db)  # α db[l] = (α/m) Σ_i dZ[l](:, i)
-            derivative(A_prev, g_prime)  # g'(Z[l-1]), from A[l-1] = g(Z[l-1])
+            for A_rows, g_prime_rows in blocks:
+                derivative(A_rows, g_prime_rows)  # g'(Z[l-1]), from A[l-1] = g(Z[l-1])
             product(W_T, dZ, out=dA_prev)  # dA[l-1] = W[l]ᵀ dZ[l], in the buffer of A[l-1]
             times_derivative(dA_prev, g_prime)  # dZ[l-1] = dA[l-1] * g'(Z[l-1]), in place
         dZ = self.dZ[1]
@@ -240,10 +243,10 @@ class _TrainingStep:
 _BLOCK_BYTES = 256 * 1024  # a block of rows for element-wise passes: well inside L2
 
 
-def _row_blocks(Z: np.ndarray, b: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(Z[rows], b[rows]) by blocks of about _BLOCK_BYTES (a single block for small layers)."""
+def _row_blocks(Z: np.ndarray, other: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(Z[rows], other[rows]) by blocks of about _BLOCK_BYTES of Z (one block for small layers)."""
     rows = max(1, _BLOCK_BYTES // max(1, Z.shape[1] * Z.itemsize))
-    return [(Z[i : i + rows], b[i : i + rows]) for i in range(0, Z.shape[0], rows)]
+    return [(Z[i : i + rows], other[i : i + rows]) for i in range(0, Z.shape[0], rows)]
 
 
 def _view(buffer: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
