@@ -126,6 +126,9 @@ class _TrainingStep:
     * db[l] = (1/m) Σ_i dZ[l](:, i) is a matrix product with a column of ones.
     * The output layer works from T = log(1 + e^(-Z[L])) = -log σ(Z[L]) (``np.logaddexp``, stable):
       A[L] = e^(-T) and J = (1/m) Σ ((1 - Y) Z[L] + T), one dot product.
+    * With n[l] = 1, W[l]ᵀ dZ[l] is an outer product: element-wise multiplication, not BLAS.
+    * Element-wise passes over a layer (bias and activation; g') go by blocks of rows that stay
+      in cache.
     """
 
     def __init__(
