@@ -204,9 +204,9 @@ def measure_scaling(settings: Settings, show: Callable[[str], None]) -> dict[str
         upper = len(values) // 2  # fit the upper half, where fixed per-call costs no longer dominate
         curves[axis] = {
             "values": list(values),
-            "network": "[256, 256, 1]"
-            if axis == "m" and not quick
-            else ("[n, n, 1], m = 256" if not quick else ""),
+            "network": (
+                f"[{width_fixed}, {width_fixed}, 1], m varies" if axis == "m" else f"[n, n, 1], m = {m_fixed}"
+            ),
             "seconds": series,
             "slopes": {
                 name: _slope(list(values)[upper:], times[upper:]) if len(values) - upper >= 2 else None

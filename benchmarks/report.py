@@ -208,7 +208,7 @@ def render_markdown(results: dict[str, Any]) -> str:
             [str(v), *(_us(curve["seconds"][name][i]) for name in curve["seconds"])]
             for i, v in enumerate(curve["values"])
         ]
-        parts += [f"µs per step against {axis}:", "", _table(header, rows), ""]
+        parts += [f"µs per step against {axis} ({curve['network']}):", "", _table(header, rows), ""]
 
     sweep = results.get("sweep") or {}
     parts += ["## Verification sweep throughput", ""]
@@ -279,7 +279,7 @@ def plot_scaling(results: dict[str, Any], path: Path) -> None:
         )
         ax.set_xlabel("m (examples)" if axis == "m" else "width n")
         ax.set_ylabel("µs per step")
-        ax.set_title(f"time per step against {axis}")
+        ax.set_title(f"against {axis}: {curve['network']}, float64, relu", fontsize=10)
         ax.legend()
     figure.savefig(path, dpi=110)
 
