@@ -48,6 +48,8 @@ def render_markdown(results: dict[str, Any]) -> str:
     parts += [
         f"## Plain matmul, {size}×{size} by {size}×{size} (GFLOP/s)",
         "",
+        "NumPy calls OpenBLAS, PyTorch MKL; JAX is `jax.jit(jnp.matmul)` (XLA's CPU dot).",
+        "",
         _table(
             ["library", "float64", "float32"],
             [
@@ -58,7 +60,7 @@ def render_markdown(results: dict[str, Any]) -> str:
                         for d in ("float64", "float32")
                     ),
                 ]
-                for name in ("numpy", "torch")
+                for name in ("numpy", "torch", "jax")
             ],
         ),
         "",
