@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .activations import LEAKY_RELU_SLOPE, Activation
-from .errors import LayerSizeError, NonFiniteError
+from .errors import DomainError, LayerSizeError, NonFiniteError
 from .initialization import RngLike, initialize_parameters
 from .layers import activation_pair
 from .model import _checked_learning_rate
@@ -72,19 +72,33 @@ def train(
     Y = check_labels(Y, X.dtype, (dims[-1], X.shape[1]))
     rate = _checked_learning_rate(learning_rate)
     hidden, _ = activation_pair(hidden_activation, "sigmoid")
-    costs = np.empty(int(num_iterations), dtype=np.float64)
+    iterations = _checked_iterations(num_iterations)
+    costs = np.empty(iterations, dtype=np.float64)
     step = _TrainingStep(X, Y, params, L, hidden, rate)
     params = step.parameters  # views into the step's flat parameter vector, updated in place
-    for i in range(int(num_iterations)):
-        costs[i] = cost = step.forward()
+    # A diverging run overflows inside the step: it is reported as NonFiniteError, not as warnings.
+    for i in range(iterations):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            costs[i] = cost = step.forward()
         if not math.isfinite(cost):
             raise NonFiniteError(f"the cost J became {cost} at iteration {i}: lower learning_rate")
         if print_every and i % print_every == 0:
             print(f"Cost after iteration {i}: {cost:.6f}")
         if callback is not None and callback(Progress(i, cost, params)):
             return TrainingResult(_own_arrays(params), costs[: i + 1].copy())
-        step.backward_and_update()
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            step.backward_and_update()
+    if not all(np.isfinite(p).all() for p in params.values()):
+        raise NonFiniteError("the parameters became non-finite in the last update: lower learning_rate")
     return TrainingResult(_own_arrays(params), costs)
+
+
+def _checked_iterations(num_iterations: int) -> int:
+    if isinstance(num_iterations, (bool, np.bool_)) or not isinstance(num_iterations, (int, np.integer)):
+        raise TypeError(f"num_iterations must be an integer, got {num_iterations!r}")
+    if num_iterations < 0:
+        raise DomainError(f"num_iterations must be >= 0, got {num_iterations}")
+    return int(num_iterations)
 
 
 def _starting_parameters(

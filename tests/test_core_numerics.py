@@ -185,12 +185,6 @@ def test_train_raises_NonFiniteError_when_the_cost_diverges():
             mb.train(X, Y, [3, 4, 1], num_iterations=100, learning_rate=1e10, rng=0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(FloatingPointError, RuntimeWarning),
-    reason="bug: a diverging train overflows in the forward W[l] @ A[l-1] and emits "
-    "RuntimeWarning 'overflow encountered in matmul' before it raises NonFiniteError",
-)
 def test_train_diverges_with_NonFiniteError_and_no_numpy_warning():
     X, Y = _diverging_problem()
     with quiet(), pytest.raises(mb.NonFiniteError):

@@ -243,12 +243,6 @@ def test_train_with_int_labels_and_layer_dims():
     assert result.parameters["W1"].shape == (3, 2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="bug: train(num_iterations=-1) is not validated and fails inside np.empty with NumPy's "
-    "'negative dimensions are not allowed' (a plain ValueError, not a ManualbpError)",
-)
 def test_negative_num_iterations_is_a_manualbp_error():
     X, Y = separable(m=6)
     with pytest.raises(mb.ManualbpError, match="num_iterations"):
