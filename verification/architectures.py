@@ -189,3 +189,13 @@ def architectures(
 
     result: SearchStrategy[Architecture] = strategy()
     return result
+
+
+def gradient_shape(arch: Architecture, name: str) -> tuple[int, int]:
+    """The course shape of gradient ``name``: dW[l] (n[l], n[l-1]), db[l] (n[l], 1), dA[l] (n[l], m)."""
+    dims, l = arch.layer_dims, int(name[2:])
+    if name.startswith("dW"):
+        return dims[l], dims[l - 1]
+    if name.startswith("db"):
+        return dims[l], 1
+    return dims[l], arch.m

@@ -817,7 +817,7 @@ def _html_table(result: CheckResult) -> str:
 def write_reports(result: CheckResult, out: Path) -> list[Path]:
     """``check.md`` and ``check.html`` (with a heat map per wrong gradient) in ``out``."""
     from .plots import heatmap_png
-    from .templating import render
+    from .templating import write_report_pair
 
     out.mkdir(parents=True, exist_ok=True)
     heatmaps = {}
@@ -834,9 +834,4 @@ def write_reports(result: CheckResult, out: Path) -> list[Path]:
         "course_shape": course_shape,
         "where_text": where_text,
     }
-    paths = []
-    for name in ("check.md", "check.html"):
-        path = out / name
-        path.write_text(render(f"{name}.j2", **context), encoding="utf-8")
-        paths.append(path)
-    return paths
+    return write_report_pair(out, "check", context)

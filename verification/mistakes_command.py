@@ -186,7 +186,7 @@ def _format(outcomes: list[MistakeOutcome]) -> str:
 
 def write_gallery(outcomes: list[MistakeOutcome], out: Path) -> list[Path]:
     from .plots import heatmap_png
-    from .templating import render
+    from .templating import write_report_pair
 
     out.mkdir(parents=True, exist_ok=True)
     entries = []
@@ -231,12 +231,7 @@ def write_gallery(outcomes: list[MistakeOutcome], out: Path) -> list[Path]:
         "named": sum(o.caught and o.named for o in outcomes),
         "total": len(outcomes),
     }
-    paths = []
-    for name in ("mistakes.md", "mistakes.html"):
-        path = out / name
-        path.write_text(render(f"{name}.j2", **context), encoding="utf-8")
-        paths.append(path)
-    return paths
+    return write_report_pair(out, "mistakes", context)
 
 
 def run(args: argparse.Namespace) -> int:

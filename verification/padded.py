@@ -36,7 +36,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .architectures import HIDDEN_ACTIVATIONS, MAX_EXAMPLES, MAX_LAYERS, MAX_UNITS, Architecture
+from .architectures import (
+    HIDDEN_ACTIVATIONS,
+    MAX_EXAMPLES,
+    MAX_LAYERS,
+    MAX_UNITS,
+    Architecture,
+    gradient_shape,
+)
 from .oracle import HIDDEN, cross_entropy_terms, precision
 from .tolerances import FD_STEP
 
@@ -120,15 +127,6 @@ def pad_problem(
     return PaddedProblem(W, b, Xp, Yp, mask, L, m, HIDDEN_ACTIVATIONS.index(arch.hidden_activation))
 
 
-def _gradient_shape(arch: Architecture, name: str) -> tuple[int, int]:
-    dims, l = arch.layer_dims, int(name[2:])
-    if name.startswith("dW"):
-        return dims[l], dims[l - 1]
-    if name.startswith("db"):
-        return dims[l], 1
-    return dims[l], arch.m
-
-
 def make_directions(arch: Architecture, rng: np.random.Generator) -> Directions:
     """DENSE_DIRECTIONS Gaussian and COORDINATE_DIRECTIONS one-entry unit directions per array."""
     values = np.zeros((DMAX, NMAX, MMAX), np.float64)
@@ -137,7 +135,7 @@ def make_directions(arch: Architecture, rng: np.random.Generator) -> Directions:
     names: list[str] = []
     d = 0
     for name in arch.gradient_names():
-        rows, cols = _gradient_shape(arch, name)
+        rows, cols = gradient_shape(arch, name)
         l = int(name[2:])
         k = KINDS[name[1]] if name[1] in "Wb" else (KINDS["X"] if l == 0 else KINDS["P"])
         for j in range(DIRECTIONS_PER_ARRAY):

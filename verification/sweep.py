@@ -28,7 +28,7 @@ import numpy as np
 import manualbp as mb
 
 from .agreement import GradientComparison, compare
-from .architectures import Architecture, make_problem, random_architectures
+from .architectures import Architecture, gradient_shape, make_problem, random_architectures
 from .padded import (
     Directions,
     OracleResult,
@@ -100,15 +100,6 @@ class SweepResult:
         return all(r.passed for r in self.results)
 
 
-def _expected_shape(arch: Architecture, gradient: str) -> tuple[int, int]:
-    dims, l = arch.layer_dims, int(gradient[2:])
-    if gradient.startswith("dW"):
-        return dims[l], dims[l - 1]
-    if gradient.startswith("db"):
-        return dims[l], 1
-    return dims[l], arch.m
-
-
 class _Context:
     """What the comparisons of one architecture share: its oracle values and directions."""
 
@@ -118,7 +109,7 @@ class _Context:
         self.tolerances = {name: tolerance_for(arch.dtype, name) for name in ORACLES}
         self.directions: dict[str, np.ndarray] = {}
         for name in arch.gradient_names():
-            rows, cols = _expected_shape(arch, name)
+            rows, cols = gradient_shape(arch, name)
             used = [d for d, n in enumerate(directions.names) if n == name]
             self.directions[name] = directions.values[used, :rows, :cols]
 
@@ -140,7 +131,7 @@ def _check_gradients(
 ) -> None:
     arch, oracle = context.arch, context.oracle
     for name in names:
-        expected_shape = _expected_shape(arch, name)
+        expected_shape = gradient_shape(arch, name)
         got = grads.get(name)
         if not isinstance(got, np.ndarray):
             result.errors.append(f"{function}: {name} is missing")

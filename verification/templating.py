@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import jinja2
 
-__all__ = ["render", "environment"]
+__all__ = ["render", "environment", "write_report_pair"]
 
 
 def _number(value: Any, digits: int = 2) -> str:
@@ -46,3 +47,13 @@ def environment() -> jinja2.Environment:
 def render(template_name: str, **context: Any) -> str:
     """Render ``verification/templates/<template_name>`` with ``context``."""
     return environment().get_template(template_name).render(**context)
+
+
+def write_report_pair(out: Path, stem: str, context: dict[str, Any]) -> list[Path]:
+    """Render ``{stem}.md.j2`` and ``{stem}.html.j2`` with ``context`` into ``out``; return the paths."""
+    paths = []
+    for name in (f"{stem}.md", f"{stem}.html"):
+        path = out / name
+        path.write_text(render(f"{name}.j2", **context), encoding="utf-8")
+        paths.append(path)
+    return paths
