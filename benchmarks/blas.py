@@ -4,52 +4,94 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 import numpy as np
 
-from manualbp.training import _TrainingStep
+from manualbp._blas import accumulating_gemm
+from manualbp._step import FusedStep, NumPyStep, TrainingStep
 
 from .implementations import torch_module
 
 PEAK_SIZE = 1024
 
 
-def step_matmuls(step: _TrainingStep) -> list[tuple[str, Callable[[], None], int]]:
-    """Exactly the products :meth:`_TrainingStep.backward_and_update` and ``forward`` execute, on the
-    step's own arrays, with the same shapes, transposes and output buffers: ``(equation, call, flops)``.
+@dataclass(frozen=True)
+class Product:
+    """One matrix product of the step: ``out = a b`` or, accumulating, ``out = out + alpha a b``."""
 
-    A product of (M, K) by (K, N) counts 2 M K N FLOPs. W[1]ᵀ dZ[1] (= dA[0]) is not computed, so not
-    counted; db[l] is a product with a column of ones (2 n[l] m). With n[l] = 1, W[l]ᵀ dZ[l] is an
-    outer product and the step (and so this list) computes it by element-wise multiplication.
+    label: str
+    a: np.ndarray
+    b: np.ndarray
+    out: np.ndarray
+    accumulate: bool = False
+    alpha: float = 1.0
+
+    @property
+    def flops(self) -> int:
+        """2 M K N for (M, K) by (K, N); the M N additions of an accumulating product are not counted."""
+        return 2 * self.a.shape[0] * self.a.shape[1] * self.b.shape[1]
+
+    @property
+    def outer(self) -> bool:
+        """K = 1: the step computes it by element-wise multiplication, not BLAS."""
+        return self.a.shape[1] == 1 and self.b.shape[0] == 1
+
+
+def step_products(step: TrainingStep) -> list[Product]:
+    """Exactly the products the step's ``forward`` and ``backward_and_update`` execute, on the step's
+    own arrays, with the same shapes, transposes, output buffers and β.
+
+    W[1]ᵀ dZ[1] (= dA[0]) is not computed, so not listed; db[l] is a product with a column of ones.
+    With n[l] = 1, W[l]ᵀ dZ[l] is an outer product, computed by element-wise multiplication.
+    The fused step (:class:`manualbp._step.FusedStep`) adds its hidden layers' products onto
+    Z[l] = b[l] and its gradient products onto W[l] and b[l] (the update), scaled by -1.
     """
-    L, W, A, dZ = step.L, step.W, step.A, step.dZ  # dZ[l] (and dA[l]): the step's buffers
+    L, W, b, A, dZ = step.L, step.W, step.b, step.A, step.dZ
     outputs = [*A[1:], step.ZL]  # Z[l] for l = 1..L
-    products: list[tuple[str, Callable[[], None], int]] = []
-
-    def add(label: str, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
-        flops = 2 * a.shape[0] * a.shape[1] * b.shape[1]
-        # the step computes an outer product (K = 1) by element-wise multiplication
-        product = np.multiply if a.shape[1] == 1 and b.shape[0] == 1 else np.matmul
-
-        def call() -> None:
-            product(a, b, out=out)
-
-        products.append((label, call, flops))
-
-    for l in range(1, L + 1):
-        add(f"W[{l}] A[{l - 1}]", W[l], A[l - 1], outputs[l - 1])
+    fused = isinstance(step, FusedStep)
+    products = [
+        Product(f"W[{l}] A[{l - 1}]", W[l], A[l - 1], outputs[l - 1], fused and l < L)
+        for l in range(1, L + 1)
+    ]
     for l in range(L, 0, -1):
-        add(f"dZ[{l}] A[{l - 1}]ᵀ", dZ[l], A[l - 1].T, step.rate_dW[l])
-        add(f"dZ[{l}] 1", dZ[l], step.ones, step.rate_db[l])
+        if fused:
+            products.append(Product(f"W[{l}] - dZ[{l}] A[{l - 1}]ᵀ", dZ[l], A[l - 1].T, W[l], True, -1.0))
+            products.append(Product(f"b[{l}] - dZ[{l}] 1", dZ[l], step.ones, b[l], True, -1.0))
+        else:
+            assert isinstance(step, NumPyStep)
+            products.append(Product(f"dZ[{l}] A[{l - 1}]ᵀ", dZ[l], A[l - 1].T, step.rate_dW[l]))
+            products.append(Product(f"dZ[{l}] 1", dZ[l], step.ones, step.rate_db[l]))
         if l > 1:
-            add(f"W[{l}]ᵀ dZ[{l}]", W[l].T, dZ[l], dZ[l - 1])
+            dA_prev = _fused_dA(step, l - 1) if isinstance(step, FusedStep) else dZ[l - 1]
+            products.append(Product(f"W[{l}]ᵀ dZ[{l}]", W[l].T, dZ[l], dA_prev))
     return products
 
 
+def _fused_dA(step: FusedStep, layer: int) -> np.ndarray:
+    """The fused step's dA[layer] buffer: the front of its scratch, shaped (n[layer], m)."""
+    return step.dA_scratch[: step.dims[layer] * step.m].reshape(step.dims[layer], step.m)
+
+
+def step_matmuls(step: TrainingStep) -> list[tuple[str, Callable[[], None], int]]:
+    """``(equation, call, flops)`` of each of :func:`step_products`, run by NumPy (and its BLAS)."""
+    return [(product.label, _numpy_call(product), product.flops) for product in step_products(step)]
+
+
+def _numpy_call(product: Product) -> Callable[[], None]:
+    if product.accumulate:
+        call = accumulating_gemm(product.alpha, product.a, product.b, 1.0, product.out)
+        if call is None:  # pragma: no cover - a fused step exists only where the call does
+            raise RuntimeError("NumPy's BLAS cannot be called directly")
+        return call
+    function = np.multiply if product.outer else np.matmul
+    return partial(function, product.a, product.b, out=product.out)
+
+
 def step_flops(dims: list[int], m: int) -> int:
-    """FLOPs of the step's matrix products (see :func:`step_matmuls`)."""
+    """FLOPs of the step's matrix products (see :func:`step_products`)."""
     total = 0
     for l in range(1, len(dims)):
         n, n_prev = dims[l], dims[l - 1]
@@ -59,8 +101,9 @@ def step_flops(dims: list[int], m: int) -> int:
     return total
 
 
-def floor_function(step: _TrainingStep) -> Callable[[], None]:
-    """All of the step's matrix products, one after the other, and nothing else."""
+def floor_function(step: TrainingStep) -> Callable[[], None]:
+    """All of the step's matrix products, one after the other, and nothing else. (An accumulating
+    product changes its output each time, as the step's does: give it a step of its own.)"""
     calls = [call for _, call, _ in step_matmuls(step)]
 
     def run() -> None:
@@ -70,33 +113,27 @@ def floor_function(step: _TrainingStep) -> Callable[[], None]:
     return run
 
 
-def torch_floor_function(step: _TrainingStep) -> Callable[[], None] | None:
+def torch_floor_function(step: TrainingStep) -> Callable[[], None] | None:
     """The same products as :func:`floor_function`, by PyTorch's BLAS (MKL) on the same memory
-    (``torch.from_numpy`` shares it), or None without PyTorch: the share of a gap that is BLAS."""
+    (``torch.from_numpy`` shares it; ``addmm_`` where the step accumulates), or None without
+    PyTorch: the share of a gap that is BLAS."""
     torch = torch_module()
     if torch is None:
         return None
-    L, W, A, dZ = step.L, step.W, step.A, step.dZ
-    outputs = [*A[1:], step.ZL]
-    triples: list[tuple[Any, Any, Any, Any]] = []
-
-    def add(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
-        product = torch.mul if a.shape[1] == 1 and b.shape[0] == 1 else torch.matmul
-        triples.append((product, torch.from_numpy(a), torch.from_numpy(b), torch.from_numpy(out)))
-
-    for l in range(1, L + 1):
-        add(W[l], A[l - 1], outputs[l - 1])
-    for l in range(L, 0, -1):
-        add(dZ[l], A[l - 1].T, step.rate_dW[l])
-        add(dZ[l], step.ones, step.rate_db[l])
-        if l > 1:
-            add(W[l].T, dZ[l], dZ[l - 1])
+    calls = [_torch_call(torch, product) for product in step_products(step)]
 
     def run() -> None:
-        for product, a, b, out in triples:
-            product(a, b, out=out)
+        for call in calls:
+            call()
 
     return run
+
+
+def _torch_call(torch: Any, product: Product) -> Callable[[], None]:
+    a, b, out = (torch.from_numpy(array) for array in (product.a, product.b, product.out))
+    if product.accumulate:
+        return partial(out.addmm_, a, b, alpha=product.alpha)
+    return partial(torch.mul if product.outer else torch.matmul, a, b, out=out)
 
 
 def _best(function: Callable[[], Any], repeats: int) -> float:

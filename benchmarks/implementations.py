@@ -27,10 +27,10 @@ from typing import Any
 import numpy as np
 
 import manualbp as mb
+from manualbp._step import make_training_step
 from manualbp.cost import cross_entropy_from_logits
 from manualbp.layers import activation_pair
 from manualbp.model import _model_backward, _model_forward, _update_in_place
-from manualbp.training import _TrainingStep
 
 LEARNING_RATE = 0.01
 Arrays = dict[str, np.ndarray]
@@ -102,7 +102,7 @@ class ManualbpStep(Step):
 
     def __init__(self, problem: Problem, rate: float = LEARNING_RATE) -> None:
         hidden, _ = activation_pair(problem.hidden, "sigmoid")
-        self._step = _TrainingStep(problem.X, problem.Y, problem.parameters, problem.L, hidden, rate)
+        self._step = make_training_step(problem.X, problem.Y, problem.parameters, problem.L, hidden, rate)
         self.cost = float("nan")
 
     def step(self) -> None:

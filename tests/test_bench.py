@@ -14,7 +14,6 @@ from benchmarks import command, implementations
 from benchmarks.blas import floor_function, step_flops, step_matmuls
 from benchmarks.implementations import (
     IMPLEMENTATIONS,
-    ManualbpStep,
     make_problem,
     one_step_parameters,
     torch_module,
@@ -22,10 +21,11 @@ from benchmarks.implementations import (
 from benchmarks.memory import reference_bytes, step_memory
 from benchmarks.report import render_markdown
 from benchmarks.timing import time_interleaved
+from manualbp._blas import available as blas_available
+from manualbp._step import FusedStep, NumPyStep, make_training_step
 from manualbp.cost import cross_entropy_from_logits
 from manualbp.layers import activation_pair
 from manualbp.model import _model_backward, _model_forward
-from manualbp.training import _TrainingStep
 
 HIDDEN = ("relu", "tanh", "sigmoid", "leaky_relu", "linear")
 PEERS = ["manualbp_kernels", "manualbp_checked", "jax"] + (["torch"] if torch_module() else [])
@@ -59,16 +59,22 @@ def test_every_implementation_takes_the_same_step(dims, m, hidden, dtype):
         assert _update_error(start, after, reference) < TOLERANCE[dtype], name
 
 
-@pytest.mark.parametrize("dims", [[5, 6, 4, 3], [4, 3, 1, 1], [6, 1]])
+STEPS = [pytest.param(False, id="numpy-step"), pytest.param(True, id="fused-step")]
+
+
+@pytest.mark.parametrize("fused", STEPS)
+@pytest.mark.parametrize("dims", [[5, 6, 4, 3], [4, 3, 1, 1], [6, 1], [3, 8, 1]])
 @pytest.mark.parametrize("hidden", HIDDEN)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_training_step_matches_the_kernels(hidden, dtype, dims):
-    """The buffered step gives α dW[l], α db[l] and J of the kernels, for every hidden activation
-    (and with layers of one unit, where W[l]ᵀ dZ[l] is an outer product)."""
+def test_training_step_matches_the_kernels(hidden, dtype, dims, fused):
+    """Both arrangements of the buffered step give J, A[L] and the updated W[l], b[l] of the
+    kernels, for every hidden activation (and with layers of one unit, where W[l]ᵀ dZ[l] is an
+    outer product); the NumPy step's α dW[l], α db[l] are the kernels' too."""
     problem = make_problem("t", dims, 11, dtype, hidden, seed=1)
     rate = 0.3
     g, output = activation_pair(hidden, "sigmoid")
-    step = _TrainingStep(problem.X, problem.Y, problem.parameters, problem.L, g, rate)
+    step = make_training_step(problem.X, problem.Y, problem.parameters, problem.L, g, rate, fused=fused)
+    assert isinstance(step, FusedStep if fused else NumPyStep)
     cost = step.forward()
     AL, caches = _model_forward(problem.X, problem.parameters, problem.L, g, output)
     assert cost == pytest.approx(cross_entropy_from_logits(caches[-1].Z, problem.Y), rel=1e-6)
@@ -79,12 +85,44 @@ def test_training_step_matches_the_kernels(hidden, dtype, dims):
     for l in range(1, problem.L + 1):
         for p in "Wb":
             expected = rate * grads[f"d{p}{l}"]
-            got = (step.rate_dW if p == "W" else step.rate_db)[l]
-            assert got.dtype == dtype
-            np.testing.assert_allclose(got, expected, rtol=rtol, atol=rtol * np.abs(expected).max())
+            if not fused:
+                got = (step.rate_dW if p == "W" else step.rate_db)[l]
+                assert got.dtype == dtype
+                np.testing.assert_allclose(got, expected, rtol=rtol, atol=rtol * np.abs(expected).max())
+            after = step.parameters[f"{p}{l}"]
+            assert after.dtype == dtype
             np.testing.assert_allclose(
-                step.parameters[f"{p}{l}"], problem.parameters[f"{p}{l}"] - expected, rtol=rtol, atol=1e-12
+                after, problem.parameters[f"{p}{l}"] - expected, rtol=rtol, atol=rtol * np.abs(expected).max()
             )
+
+
+@pytest.mark.parametrize("hidden", HIDDEN)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fused_and_numpy_steps_train_alike(hidden, dtype):
+    """Twenty steps of each arrangement end at the same parameters and costs (to rounding)."""
+    problem = make_problem("t", [6, 9, 5, 1], 17, dtype, hidden, seed=3)
+    g, _ = activation_pair(hidden, "sigmoid")
+    steps = [
+        make_training_step(problem.X, problem.Y, problem.parameters, problem.L, g, 0.5, fused=fused)
+        for fused in (False, True)
+    ]
+    costs: list[list[float]] = [[], []]
+    for _ in range(20):
+        for step, trace in zip(steps, costs, strict=True):
+            trace.append(step.forward())
+            step.backward_and_update()
+    rtol = 1e-4 if dtype == np.float32 else 1e-10
+    np.testing.assert_allclose(costs[0], costs[1], rtol=rtol)
+    for key, value in steps[0].parameters.items():
+        np.testing.assert_allclose(steps[1].parameters[key], value, rtol=rtol, atol=rtol)
+
+
+def test_the_step_is_fused_only_where_it_pays():
+    g, _ = activation_pair("relu", "sigmoid")
+    for dims, m, fused in (([4, 3, 1], 8, False), ([784, 256, 128, 1], 256, True)):
+        problem = make_problem("t", dims, m, np.float64, "relu")
+        step = make_training_step(problem.X, problem.Y, problem.parameters, problem.L, g, 0.1)
+        assert isinstance(step, FusedStep) == (fused and blas_available(np.float64))
 
 
 def test_train_still_follows_the_kernels_over_many_steps():
@@ -109,16 +147,32 @@ def test_train_still_follows_the_kernels_over_many_steps():
         assert result.parameters[key].flags.c_contiguous and result.parameters[key].flags.owndata
 
 
-def test_blas_floor_runs_exactly_the_counted_products():
+@pytest.mark.parametrize("fused", STEPS)
+def test_blas_floor_runs_exactly_the_counted_products(fused):
     problem = make_problem("t", [7, 5, 4, 1], 6, np.float64, "relu")
-    step = ManualbpStep(problem)
-    step.step()
-    products = step_matmuls(step._step)
+    g, _ = activation_pair("relu", "sigmoid")
+    step = make_training_step(problem.X, problem.Y, problem.parameters, problem.L, g, 0.1, fused=fused)
+    step.forward()
+    step.backward_and_update()
+    products = step_matmuls(step)
     # L forward, L dW, L db, L - 1 dA: no W[1]ᵀ dZ[1]
     assert len(products) == 4 * problem.L - 1
     assert sum(flops for _, _, flops in products) == step_flops(problem.dims, problem.m)
     assert not any(label == "W[1]ᵀ dZ[1]" for label, _, _ in products)
-    floor_function(step._step)()
+    floor_function(step)()
+
+
+@pytest.mark.skipif(not blas_available(np.float64), reason="NumPy's BLAS cannot be called directly")
+def test_the_fused_floor_updates_as_the_step_does():
+    """The floor's accumulating products are the step's: W[l] - dZ[l] A[l-1]ᵀ, on the same arrays."""
+    problem = make_problem("t", [7, 5, 1], 6, np.float64, "tanh")
+    g, _ = activation_pair("tanh", "sigmoid")
+    step = make_training_step(problem.X, problem.Y, problem.parameters, problem.L, g, 0.1, fused=True)
+    step.forward()
+    step.backward_and_update()
+    W1, dZ1 = step.W[1].copy(), step.dZ[1].copy()
+    dict(((label, call) for label, call, _ in step_matmuls(step)))["W[1] - dZ[1] A[0]ᵀ"]()
+    np.testing.assert_allclose(step.W[1], W1 - dZ1 @ problem.X.T, rtol=1e-12)
 
 
 def test_timing_interleaves_and_reports_each_function():
