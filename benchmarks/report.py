@@ -81,6 +81,7 @@ def render_markdown(results: dict[str, Any]) -> str:
                 r["network"],
                 r["dtype"],
                 r["hidden"],
+                {"fused": "fused", "numpy": "NumPy"}.get(r.get("arrangement", ""), "?"),
                 _us(s["manualbp"]),
                 _us(s["jax"]),
                 _us(s.get("torch")) if not torch_missing else "not installed",
@@ -99,6 +100,7 @@ def render_markdown(results: dict[str, Any]) -> str:
                 "network",
                 "dtype",
                 "g",
+                "step",
                 "manualbp",
                 "JAX jit",
                 "PyTorch",
@@ -118,13 +120,17 @@ def render_markdown(results: dict[str, Any]) -> str:
         "products (same memory, shapes and transposes) by NumPy's OpenBLAS and by PyTorch's MKL: the "
         "part of '/ PyTorch' that is the BLAS library, not the step.",
         "",
-        "How the step earns it (manualbp/training.py, `_TrainingStep`): inputs are checked once per "
-        "`train` call; every buffer (Z[l]/A[l], dZ[l], the gradients) is allocated once and reused; "
-        "W[l], b[l] are views into one flat θ, so the update is one subtraction; α/m multiplies "
-        "dZ[L] once, so the products give α dW[l] directly; A[l] = g(Z[l]) is computed in place and "
-        "g'(Z[l]) is evaluated from A[l]; db[l] is a product with a column of ones; the output "
-        "layer computes T = log(1 + e^(-Z[L])) once for both A[L] and J. The kernels column below is "
-        "the step as it was before (one kernel call per equation, new arrays every call).",
+        "How the step earns it (manualbp/_step.py): inputs are checked once per `train` call; every "
+        "buffer (Z[l]/A[l], dZ[l]) is allocated once and reused; W[l], b[l] are views into one flat "
+        "θ; α/m multiplies dZ[L] once, so the products give α dW[l] directly; A[l] = g(Z[l]) is "
+        "computed in place and g'(Z[l]) is evaluated from A[l]; db[l] is a product with a column of "
+        "ones; the output layer computes T = log(1 + e^(-Z[L])) once for both A[L] and J. Column "
+        "'step': the *fused* step (networks whose largest product has ≥ 2^18 multiply-adds) calls "
+        "NumPy's own OpenBLAS with β = 1, so that W[l] = W[l] - (α/m) dZ[l] A[l-1]ᵀ is one product "
+        "(no dW[l] buffer, no update pass) and Z[l] = W[l] A[l-1] + b[l] adds onto a broadcast b[l]; "
+        "the *NumPy* step (small networks, or a NumPy built on another BLAS) computes α dθ with "
+        "np.matmul and updates θ = θ - α dθ in one subtraction. The kernels column below is the "
+        "step as it was first written (one kernel call per equation, new arrays every call).",
         "",
         "## Validation cost, µs per step",
         "",

@@ -237,3 +237,20 @@ def test_bench_without_pytorch_says_so(tmp_path, monkeypatch):
 
 def test_implementations_are_registered():
     assert set(IMPLEMENTATIONS) == {"manualbp", "manualbp_kernels", "manualbp_checked", "jax", "torch"}
+
+
+@pytest.mark.parametrize(("code", "met"), [(0, True), (1, False)])
+def test_a_sweep_that_fails_earns_no_rate(code, met):
+    """The sweep target counts only a run whose architectures all agree (exit code 0)."""
+    sweep = {
+        "available": True,
+        "exit_code": code,
+        "short_run": {"exit_code": 0},
+        "architectures_per_second": 80.0,
+        "marginal_architectures_per_second": 90.0,
+        "verify_printed": {"runs_per_second": 100.0},
+    }
+    results = {"steps": [], "memory": [], "quick": True, "sweep": sweep}
+    rows = [row for row in command.targets(results) if row["target"].startswith("verify sweep")]
+    assert len(rows) == 3
+    assert all(row["met"] is met for row in rows)
