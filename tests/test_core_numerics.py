@@ -129,6 +129,7 @@ def test_cost_agrees_with_the_cost_from_logits(dtype):
 # --- the network with large weights -------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("step_arrangement")
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("hidden", HIDDEN)
 def test_forward_backward_and_train_are_quiet_with_large_weights(hidden, dtype):
@@ -175,6 +176,7 @@ def _diverging_problem():
     return X, Y
 
 
+@pytest.mark.usefixtures("step_arrangement")
 def test_train_raises_NonFiniteError_when_the_cost_diverges():
     X, Y = _diverging_problem()
     with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -185,6 +187,7 @@ def test_train_raises_NonFiniteError_when_the_cost_diverges():
             mb.train(X, Y, [3, 4, 1], num_iterations=100, learning_rate=1e10, rng=0)
 
 
+@pytest.mark.usefixtures("step_arrangement")
 def test_train_diverges_with_NonFiniteError_and_no_numpy_warning():
     X, Y = _diverging_problem()
     with quiet(), pytest.raises(mb.NonFiniteError):

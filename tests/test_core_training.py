@@ -144,6 +144,7 @@ def test_update_parameters_in_place():
 # --- train -------------------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("step_arrangement")
 def test_costs_decrease_on_a_separable_problem():
     X, Y = separable()
     result = mb.train(X, Y, [2, 4, 1], hidden_activation="tanh", learning_rate=0.5, num_iterations=300, rng=0)
@@ -155,6 +156,7 @@ def test_costs_decrease_on_a_separable_problem():
     np.testing.assert_array_equal(mb.predict(X, result.parameters, hidden_activation="tanh"), Y)
 
 
+@pytest.mark.usefixtures("step_arrangement")
 def test_train_matches_manual_steps_of_the_public_functions():
     X, Y = separable(m=12)
     parameters = mb.initialize_parameters([2, 3, 1], "he", seed=4)
@@ -173,6 +175,7 @@ def test_train_matches_manual_steps_of_the_public_functions():
     np.testing.assert_array_equal(parameters["W1"], mb.initialize_parameters([2, 3, 1], "he", seed=4)["W1"])
 
 
+@pytest.mark.usefixtures("step_arrangement")
 def test_callback_receives_progress_and_can_stop_early():
     X, Y = separable()
     seen = []
@@ -191,6 +194,7 @@ def test_callback_receives_progress_and_can_stop_early():
     np.testing.assert_array_equal(result.parameters["W1"], seen[-1][2])  # stopped before updating
 
 
+@pytest.mark.usefixtures("step_arrangement")
 def test_callback_returning_none_does_not_stop():
     X, Y = separable()
     calls = []
@@ -205,6 +209,7 @@ def test_print_every_prints_the_course_lines(capsys):
     assert [line.split(":")[0] for line in lines] == [f"Cost after iteration {i}" for i in (0, 10, 20)]
 
 
+@pytest.mark.usefixtures("step_arrangement")
 def test_zero_initialisation_keeps_hidden_units_identical():
     # Sigmoid hidden units: A1 = 1/2 ≠ 0, so W2 and then W1 really move, yet their rows stay equal.
     X, Y = separable()
@@ -225,6 +230,7 @@ def test_zero_initialisation_keeps_hidden_units_identical():
         np.testing.assert_allclose(W1, np.broadcast_to(W1[0], W1.shape), rtol=0, atol=1e-12)
 
 
+@pytest.mark.usefixtures("step_arrangement")
 def test_small_random_initialisation_breaks_the_symmetry():
     X, Y = separable()
     result = mb.train(
@@ -236,6 +242,7 @@ def test_small_random_initialisation_breaks_the_symmetry():
     assert min(differences) > 1e-3
 
 
+@pytest.mark.usefixtures("step_arrangement")
 def test_train_with_int_labels_and_layer_dims():
     X, Y = separable()
     result = mb.train(X, Y.astype(np.int64), [2, 3, 1], num_iterations=5, rng=0, initialization="xavier")
