@@ -155,3 +155,55 @@ def test_unwritable_output_exits_2(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     assert main(["verify", "--architectures", "1", "--dtype", "float64", "--out", str(blocker)]) == 2
+
+
+def test_reports_prepared_during_the_sweep_are_the_same_bytes(tmp_path: Path) -> None:
+    """The report work done in the sweep's waits (ReportPreparation) changes nothing in the files."""
+    from verification.report import ReportPreparation, write_reports
+    from verification.sweep import run_sweep
+
+    dtypes = ["float64", "float32"]
+    prepared = ReportPreparation(3, dtypes)
+    calls: list[int] = []
+
+    def idle(results: Any) -> bool:
+        calls.append(len(results))
+        return prepared.step(results)
+
+    sweep = run_sweep(3, 5, dtypes, idle=idle)
+    while prepared.step(sweep.results):  # finish what the waits left (on a fast oracle, everything)
+        pass
+    assert calls and len(prepared.entries) == 6 and len(prepared.plots) == 4
+    write_reports(sweep, tmp_path / "prepared", None, prepared)
+    write_reports(sweep, tmp_path / "plain")
+    for report in ("verification.json", "verification.md", "verification.html"):
+        assert (tmp_path / "prepared" / report).read_bytes() == (tmp_path / "plain" / report).read_bytes()
+
+
+def test_the_executable_cache_reloads_and_survives_a_damaged_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from verification import padded
+
+    previous = list(padded._EXECUTABLE_FOLDER)
+    try:
+        padded.use_executable_cache(tmp_path)
+        fresh = padded.compiled("central", "float64")
+        (stored,) = tmp_path.glob("oracle-central-float64-*.pickle")
+        probe = padded._probe(fresh, "float64")
+
+        padded._compile_or_load.cache_clear()
+        with monkeypatch.context() as patch:  # loaded, not compiled: lowering would fail
+            patch.setattr(padded, "_CENTRAL", None)
+            loaded = padded.compiled("central", "float64")
+        assert loaded is not fresh and padded._same(padded._probe(loaded, "float64"), probe)
+
+        stored.write_bytes(b"not an executable")
+        padded._compile_or_load.cache_clear()
+        recompiled = padded.compiled("central", "float64")
+        assert padded._same(padded._probe(recompiled, "float64"), probe)
+        assert stored.read_bytes() != b"not an executable"  # replaced by a working one
+        assert not list(tmp_path.glob("*.tmp"))
+    finally:
+        padded.use_executable_cache(previous[0] if previous else None)
+        padded._compile_or_load.cache_clear()

@@ -26,14 +26,22 @@ dense directions with probability 1.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
+import platform
+import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import jax
 import jax.numpy as jnp
+import jaxlib
 import numpy as np
 
 from .architectures import (
@@ -58,9 +66,12 @@ __all__ = [
     "make_directions",
     "run_oracles",
     "launch_oracles",
+    "launch_exact",
+    "launch_central",
     "collect_oracles",
     "PendingOracles",
     "compiled",
+    "use_executable_cache",
     "padded_cost",
 ]
 
@@ -265,15 +276,157 @@ def _abstract_inputs(dtype: np.dtype) -> tuple[Any, ...]:
     return theta, consts, directions
 
 
-@lru_cache(maxsize=4)
+_COMPILE_LOCKS: dict[tuple[str, str], threading.Lock] = {}
+
+
 def compiled(kind: str, dtype_name: str) -> Callable[..., Any]:
     """The compiled ``exact`` (reverse + forward mode) or ``central`` (finite differences)
-    function for one dtype; compiled ahead of time, once per process (and served from JAX's
-    persistent cache when one is configured)."""
+    function for one dtype; compiled ahead of time, once per process, or loaded from the
+    executable cache (:func:`use_executable_cache`) when it holds this very function.
+    Thread-safe: threads asking for the same function wait for one compilation."""
+    with _COMPILE_LOCKS.setdefault((kind, dtype_name), threading.Lock()):
+        return _compile_or_load(kind, dtype_name)
+
+
+@lru_cache(maxsize=4)
+def _compile_or_load(kind: str, dtype_name: str) -> Callable[..., Any]:
+    """:func:`compiled`, without the lock."""
+    path = _executable_path(kind, dtype_name)
+    executable = _load_executable(path, dtype_name) if path is not None else None
+    if executable is None:
+        dtype = np.dtype(dtype_name)
+        function = _EXACT if kind == "exact" else _CENTRAL
+        with precision(dtype):
+            executable = function.lower(*_abstract_inputs(dtype)).compile()
+        if path is not None:
+            _store_executable(path, executable, dtype_name)
+    return executable
+
+
+# --- the executable cache ------------------------------------------------------------------------
+# Tracing and lowering the oracle functions is Python work (~0.1 s each, holding the GIL) that
+# JAX's persistent compilation cache cannot skip: its key is computed from the lowered program. So
+# ``manualbp verify`` keeps the compiled executables themselves, under a key that covers everything
+# they are built from, each with its outputs on a fixed probe input: a loaded executable is used
+# only if it reproduces them bit for bit.
+
+_EXECUTABLE_FOLDER: list[Path] = []  # empty: no executable cache
+_SOURCES = ("padded.py", "oracle.py", "architectures.py", "tolerances.py")  # the oracle's definition
+
+
+def use_executable_cache(folder: Path | None) -> None:
+    """Keep the oracle's compiled executables in ``folder`` (None: compile in every process).
+
+    An executable is reused only by a process with the same oracle sources (this module,
+    :mod:`verification.oracle`, the frame and tolerance constants), jax and jaxlib versions, JAX
+    configuration, XLA flags and CPU, and only if it reproduces its stored probe outputs; anything
+    else compiles anew. Like JAX's own cache, the folder holds machine code that is loaded and run:
+    it must be the user's own.
+    """
+    folders = [] if folder is None else [Path(folder)]
+    if folders != _EXECUTABLE_FOLDER:  # the functions compiled so far stay, unless it changes
+        _EXECUTABLE_FOLDER[:] = folders
+        _compile_or_load.cache_clear()
+
+
+def _cpu_signature() -> str:
+    """Machine, CPU model and feature flags: executables are compiled for the host CPU."""
+    parts = [platform.machine(), platform.processor()]
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as cpuinfo:
+            parts += sorted({line for line in cpuinfo if line.startswith(("model name", "flags"))})
+    except OSError:
+        pass
+    return "\n".join(parts)
+
+
+def _executable_path(kind: str, dtype_name: str) -> Path | None:
+    """Where the executable of (kind, dtype) lives in the cache, its name a digest of what it is
+    built from; None when there is no cache."""
+    if not _EXECUTABLE_FOLDER:
+        return None
+    device = jax.devices()[0]
+    parts = [
+        kind,
+        dtype_name,
+        jax.__version__,
+        jaxlib.__version__,
+        device.client.platform,
+        device.client.platform_version,
+        device.device_kind,
+        os.environ.get("XLA_FLAGS", ""),
+        repr(sorted(jax.config.values.items())),
+        _cpu_signature(),
+    ]
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode("utf-8") + b"\0")
+    for name in _SOURCES:
+        digest.update(Path(__file__).with_name(name).read_bytes() + b"\0")
+    return _EXECUTABLE_FOLDER[0] / f"oracle-{kind}-{dtype_name}-{digest.hexdigest()[:32]}.pickle"
+
+
+def _probe(executable: Any, dtype_name: str) -> list[np.ndarray]:
+    """The outputs of ``executable`` on a fixed pseudo-random input in the frame (a few ms)."""
     dtype = np.dtype(dtype_name)
-    function = _EXACT if kind == "exact" else _CENTRAL
+    rng = np.random.default_rng(20240601)
+    theta, consts, directions = _abstract_inputs(dtype)
+
+    def fill(spec: Any) -> np.ndarray:
+        if np.issubdtype(spec.dtype, np.integer):
+            return rng.integers(0, 3, spec.shape).astype(spec.dtype)
+        return (0.3 * rng.standard_normal(spec.shape)).astype(spec.dtype)
+
+    arguments = jax.tree_util.tree_map(fill, (theta, consts, directions))
     with precision(dtype):
-        return function.lower(*_abstract_inputs(dtype)).compile()
+        outputs = executable(*arguments)
+    return [np.asarray(leaf) for leaf in jax.tree_util.tree_leaves(outputs)]
+
+
+def _same(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
+    """Bit-for-bit equality of two probes (NaN equal to NaN)."""
+    return len(a) == len(b) and all(
+        x.dtype == y.dtype and x.shape == y.shape and x.tobytes() == y.tobytes()
+        for x, y in zip(a, b, strict=True)
+    )
+
+
+def _load_executable(path: Path, dtype_name: str) -> Any:
+    """The executable stored at ``path`` if it reproduces its probe; else None (absent,
+    unreadable, from another build, or not working here)."""
+    from jax.experimental import serialize_executable
+
+    try:
+        serialized, in_tree, out_tree, probe = pickle.loads(path.read_bytes())
+        executable = serialize_executable.deserialize_and_load(serialized, in_tree, out_tree)
+        return executable if _same(_probe(executable, dtype_name), probe) else None
+    except Exception:  # missing, damaged or foreign: compile instead (and replace it)
+        return None
+
+
+def _store_executable(path: Path, executable: Any, dtype_name: str) -> None:
+    """Write ``executable`` with its probe to ``path`` atomically, if a deserialized copy
+    reproduces the probe (an executable that JAX itself loaded from its persistent cache does
+    not); a cache that cannot be written is skipped."""
+    from jax.experimental import serialize_executable
+
+    try:
+        serialized = serialize_executable.serialize(executable)
+        probe = _probe(executable, dtype_name)
+        if not _same(_probe(serialize_executable.deserialize_and_load(*serialized), dtype_name), probe):
+            return
+        data = pickle.dumps((*serialized, probe))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, name = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    except Exception:  # read-only folder, an executable that cannot be serialized or reloaded
+        return
+    temporary = Path(name)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)  # readers see the old file or the whole new one
+    except OSError:  # full disk
+        temporary.unlink(missing_ok=True)
 
 
 def _inputs(problem: PaddedProblem, dtype: np.dtype) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -305,6 +458,23 @@ class PendingOracles:
     central: Any
 
 
+def launch_exact(arch: Architecture, problem: PaddedProblem, directions: Directions) -> Any:
+    """Dispatch reverse and forward mode in ``arch.dtype``; returns the (future) device values."""
+    dtype = np.dtype(arch.dtype)
+    exact = compiled("exact", dtype.name)
+    theta, consts = _inputs(problem, dtype)
+    with precision(dtype):
+        return exact(theta, consts, (directions.values.astype(dtype), directions.kind, directions.layer))
+
+
+def launch_central(problem: PaddedProblem, directions: Directions) -> Any:
+    """Dispatch float64 central differences (for every dtype); returns the (future) device values."""
+    central = compiled("central", "float64")
+    theta64, consts64 = _inputs(problem, np.dtype(np.float64))
+    with precision("float64"):
+        return central(theta64, consts64, (directions.values, directions.kind, directions.layer))
+
+
 def launch_oracles(
     arch: Architecture,
     problem: PaddedProblem,
@@ -316,20 +486,13 @@ def launch_oracles(
     With ``timings``, each computation is waited for and its time added to
     ``timings["exact"]`` (reverse + forward mode) and ``timings["finite_differences"]``.
     """
-    dtype = np.dtype(arch.dtype)
-    exact, central = compiled("exact", dtype.name), compiled("central", "float64")
     start = time.perf_counter()
-    theta, consts = _inputs(problem, dtype)
-    directions_arrays = (directions.values.astype(dtype), directions.kind, directions.layer)
-    with precision(dtype):
-        exact_out = exact(theta, consts, directions_arrays)
+    exact_out = launch_exact(arch, problem, directions)
     if timings is not None:
         jax.block_until_ready(exact_out)
         timings["exact"] = timings.get("exact", 0.0) + time.perf_counter() - start
         start = time.perf_counter()
-    theta64, consts64 = _inputs(problem, np.dtype(np.float64))
-    with precision("float64"):
-        central_out = central(theta64, consts64, (directions.values, directions.kind, directions.layer))
+    central_out = launch_central(problem, directions)
     if timings is not None:
         jax.block_until_ready(central_out)
         timings["finite_differences"] = timings.get("finite_differences", 0.0) + time.perf_counter() - start

@@ -42,21 +42,31 @@ import json
 import math
 import platform
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from .padded import COORDINATE_DIRECTIONS, DENSE_DIRECTIONS, LMAX, MMAX, NMAX
-from .plots import error_distribution_png, errors_per_layer_png, heatmap_png
 from .sweep import ArchitectureResult, SweepResult
+from .templating import environment as template_environment
 from .templating import render
 from .tolerances import DTYPES, FD_STEP, ORACLES, TOLERANCES
 
-__all__ = ["SCHEMA", "SCHEMA_VERSION", "build_report", "write_reports", "environment"]
+__all__ = [
+    "SCHEMA",
+    "SCHEMA_VERSION",
+    "ReportPreparation",
+    "build_report",
+    "write_reports",
+    "environment",
+]
 
 SCHEMA = "manualbp.verification"
 SCHEMA_VERSION = 1
 MAX_HEATMAPS = 8
+TEMPLATES = ("verification.md.j2", "verification.html.j2")
+DISTRIBUTIONS = ("relative", "elementwise")  # the two error-distribution plots of each dtype
 
 ORACLE_TITLES = {
     "reverse": "reverse mode (jax.grad)",
@@ -185,20 +195,25 @@ def command_line(sweep: SweepResult) -> str:
     return f"manualbp verify --architectures {sweep.count} --seed {sweep.seed} --dtype {dtype}"
 
 
-def build_report(sweep: SweepResult) -> dict[str, Any]:
-    """The JSON document (a plain dict) of a sweep."""
-    architectures = []
-    for result in sweep.results:
-        entry = {"id": _arch_id(result), "index": result.index, **result.arch.to_json()}
-        entry["cost"] = _round(result.cost, 10)
-        entry["passed"] = result.passed
-        entry["errors"] = list(result.errors)
-        entry["shape_invariants"] = {
-            "passed": not result.shape_failures,
-            "failures": list(result.shape_failures),
-        }
-        entry["functions"] = _checks_json(result)
-        architectures.append(entry)
+def _architecture_json(result: ArchitectureResult) -> dict[str, Any]:
+    """One entry of the report's ``architectures`` list."""
+    entry = {"id": _arch_id(result), "index": result.index, **result.arch.to_json()}
+    entry["cost"] = _round(result.cost, 10)
+    entry["passed"] = result.passed
+    entry["errors"] = list(result.errors)
+    entry["shape_invariants"] = {
+        "passed": not result.shape_failures,
+        "failures": list(result.shape_failures),
+    }
+    entry["functions"] = _checks_json(result)
+    return entry
+
+
+def build_report(sweep: SweepResult, entries: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    """The JSON document (a plain dict) of a sweep. ``entries``, when given, are the
+    ``architectures`` entries of the first results, already built (by :class:`ReportPreparation`)."""
+    architectures = list(entries[: len(sweep.results)])
+    architectures += [_architecture_json(result) for result in sweep.results[len(architectures) :]]
     return {
         "schema": SCHEMA,
         "schema_version": SCHEMA_VERSION,
@@ -298,43 +313,62 @@ def _architecture_rows(sweep: SweepResult) -> list[dict[str, Any]]:
     return rows
 
 
-def _plots(sweep: SweepResult) -> dict[str, Any]:
-    distributions = []
+def _distribution_png(results: Sequence[ArchitectureResult], dtype: str, kind: str) -> str:
+    """The ``kind`` ("relative" or "elementwise") error-distribution plot of ``dtype``'s results."""
+    from .plots import error_distribution_png
+
+    errors: dict[str, list[float]] = {o: [] for o in ORACLES}
+    for result in results:
+        if result.arch.dtype == dtype:
+            for check in result.checks:
+                c = check.comparison
+                value = c.relative_difference if kind == "relative" else c.max_elementwise_error
+                errors[check.oracle].append(value)
+    if kind == "relative":
+        bounds = {o: TOLERANCES[(dtype, o)].max_relative_difference for o in ORACLES}
+        return error_distribution_png(errors, bounds, f"{dtype}: relative difference per gradient array")
+    return error_distribution_png(
+        errors,
+        dict.fromkeys(ORACLES, 1.0),
+        f"{dtype}: max element-wise error in units of tolerance (pass ≤ 1)",
+        xlabel="max |a−b| / (atol + rtol·|b|)",
+    )
+
+
+def _per_layer_png(sweep: SweepResult) -> str:
+    """The largest relative difference per layer, one series per dtype and oracle."""
+    from .plots import errors_per_layer_png
+
     per_layer: dict[str, dict[int, float]] = {}
     for dtype in sweep.dtypes:
-        relative: dict[str, list[float]] = {o: [] for o in ORACLES}
-        elementwise: dict[str, list[float]] = {o: [] for o in ORACLES}
         for result in sweep.results:
             if result.arch.dtype != dtype:
                 continue
             for check in result.checks:
-                relative[check.oracle].append(check.comparison.relative_difference)
-                elementwise[check.oracle].append(check.comparison.max_elementwise_error)
                 layer = int(check.gradient[2:])
                 series = per_layer.setdefault(f"{dtype} {check.oracle}", defaultdict(float))
                 series[layer] = max(series[layer], check.comparison.relative_difference)
-        bounds = {o: TOLERANCES[(dtype, o)].max_relative_difference for o in ORACLES}
-        distributions.append(
-            {
-                "dtype": dtype,
-                "relative": error_distribution_png(
-                    relative, bounds, f"{dtype}: relative difference per gradient array"
-                ),
-                "elementwise": error_distribution_png(
-                    elementwise,
-                    dict.fromkeys(ORACLES, 1.0),
-                    f"{dtype}: max element-wise error in units of tolerance (pass ≤ 1)",
-                    xlabel="max |a−b| / (atol + rtol·|b|)",
-                ),
-            }
-        )
-    layers = errors_per_layer_png(per_layer, "largest relative difference per layer, per dtype and oracle")
-    return {"distributions": distributions, "per_layer": layers}
+    return errors_per_layer_png(per_layer, "largest relative difference per layer, per dtype and oracle")
+
+
+def _plots(sweep: SweepResult, done: dict[tuple[str, str], str] | None = None) -> dict[str, Any]:
+    """Every plot of the HTML report; ``done`` holds distribution plots already drawn, by
+    (dtype, kind)."""
+    done = done or {}
+    distributions = []
+    for dtype in sweep.dtypes:
+        plots = {"dtype": dtype}
+        for kind in DISTRIBUTIONS:
+            plots[kind] = done.get((dtype, kind)) or _distribution_png(sweep.results, dtype, kind)
+        distributions.append(plots)
+    return {"distributions": distributions, "per_layer": _per_layer_png(sweep)}
 
 
 def _heatmaps(sweep: SweepResult) -> list[dict[str, str]]:
     """Heat maps of the entries that differ, for reverse-mode disagreements (the entry-wise oracle),
     at most one per (function, gradient) so that different mistakes are all shown."""
+    from .plots import heatmap_png
+
     maps: list[dict[str, str]] = []
     seen: set[tuple[str, str]] = set()
     for result in sweep.results:
@@ -351,7 +385,12 @@ def _heatmaps(sweep: SweepResult) -> list[dict[str, str]]:
     return maps
 
 
-def _context(sweep: SweepResult, report: dict[str, Any], with_plots: bool) -> dict[str, Any]:
+def _context(
+    sweep: SweepResult,
+    report: dict[str, Any],
+    with_plots: bool,
+    prepared: ReportPreparation | None = None,
+) -> dict[str, Any]:
     context = {
         "report": report,
         "oracles": ORACLES,
@@ -360,17 +399,21 @@ def _context(sweep: SweepResult, report: dict[str, Any], with_plots: bool) -> di
         "rows": _architecture_rows(sweep),
     }
     if with_plots:
-        context["plots"] = _plots(sweep)
+        context["plots"] = _plots(sweep, prepared.plots if prepared is not None else None)
         context["heatmaps"] = _heatmaps(sweep)
     return context
 
 
 def write_reports(
-    sweep: SweepResult, out: Path, json_path: Path | None = None
+    sweep: SweepResult,
+    out: Path,
+    json_path: Path | None = None,
+    prepared: ReportPreparation | None = None,
 ) -> tuple[dict[str, Any], dict[str, Path]]:
     """Write verification.json, .md and .html to ``out`` (and the JSON to ``json_path``); return
-    the JSON document and the paths written."""
-    report = build_report(sweep)
+    the JSON document and the paths written. ``prepared``: work done during the sweep (the files
+    are the same bytes with or without it)."""
+    report = build_report(sweep, prepared.entries if prepared is not None else ())
     out.mkdir(parents=True, exist_ok=True)
     text = dumps(report)
     paths = {
@@ -385,6 +428,61 @@ def write_reports(
         paths["extra_json"] = json_path
     paths["md"].write_text(render("verification.md.j2", **_context(sweep, report, False)), encoding="utf-8")
     paths["html"].write_text(
-        render("verification.html.j2", **_context(sweep, report, True)), encoding="utf-8"
+        render("verification.html.j2", **_context(sweep, report, True, prepared)), encoding="utf-8"
     )
     return report, paths
+
+
+# --- work done while the sweep runs ---------------------------------------------------------------
+
+
+def _import_plots() -> None:
+    """Import Matplotlib (through :mod:`verification.plots`): a quarter of a second."""
+    from . import plots  # noqa: F401
+
+
+def _load_templates() -> None:
+    """Compile the report templates (Jinja2 caches them in its environment)."""
+    for name in TEMPLATES:
+        template_environment().get_template(name)
+
+
+class ReportPreparation:
+    """The part of the reports that can be made before the sweep ends, made in its waits.
+
+    ``manualbp verify``'s main thread runs manualbp and the comparisons faster than the worker
+    threads compute the JAX oracles, so it would wait for them much of the sweep. :meth:`step` (an
+    :data:`verification.sweep.IdleWork`) fills those waits with one short piece of work at a time:
+    importing Matplotlib and compiling the templates, the JSON entries of the architectures verified
+    so far, and the error-distribution plots of every dtype whose architectures are all verified.
+    :func:`write_reports` then uses what is ready, and makes the rest: the files are the same bytes.
+    """
+
+    ENTRIES_PER_STEP = 8
+
+    def __init__(self, count: int, dtypes: Sequence[str]) -> None:
+        self.count = count
+        self.dtypes = list(dtypes)
+        self.entries: list[dict[str, Any]] = []  # JSON entries of the first len(entries) results
+        self.plots: dict[tuple[str, str], str] = {}  # (dtype, kind) -> data URI
+        self._setup: list[Callable[[], None]] = [_import_plots, _load_templates]
+
+    def step(self, results: Sequence[ArchitectureResult]) -> bool:
+        """Do one piece of the work that ``results`` (the sweep's so far) allow; False if none."""
+        if self._setup:
+            self._setup.pop(0)()
+            return True
+        if len(self.entries) < len(results):
+            new = results[len(self.entries) : len(self.entries) + self.ENTRIES_PER_STEP]
+            self.entries.extend(_architecture_json(result) for result in new)
+            return True
+        for dtype in self.dtypes:
+            for kind in DISTRIBUTIONS:
+                if (dtype, kind) not in self.plots and self._complete(results, dtype):
+                    self.plots[(dtype, kind)] = _distribution_png(results, dtype, kind)
+                    return True
+        return False
+
+    def _complete(self, results: Sequence[ArchitectureResult], dtype: str) -> bool:
+        """Whether every architecture of ``dtype`` is among ``results``."""
+        return sum(1 for result in results if result.arch.dtype == dtype) == self.count

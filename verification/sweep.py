@@ -17,12 +17,15 @@ dA[l] ~ A[l], and every gradient keeps the dtype of the problem.
 
 from __future__ import annotations
 
+import sys
+import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import jax
 import numpy as np
 
 import manualbp as mb
@@ -32,10 +35,12 @@ from .architectures import Architecture, gradient_shape, make_problem, random_ar
 from .padded import (
     Directions,
     OracleResult,
+    PaddedProblem,
     PendingOracles,
     collect_oracles,
     compiled,
-    launch_oracles,
+    launch_central,
+    launch_exact,
     make_directions,
     pad_problem,
 )
@@ -46,6 +51,8 @@ __all__ = [
     "Check",
     "ArchitectureResult",
     "SweepResult",
+    "IdleWork",
+    "OracleJobs",
     "run_sweep",
     "verify_architecture",
 ]
@@ -57,7 +64,10 @@ FUNCTIONS = (
     "two_layer",
 )
 MAX_EVIDENCE = 24  # failing comparisons whose arrays are kept for heat maps
-WINDOW = 4  # architectures whose oracles are dispatched ahead
+WINDOW = 32  # architectures whose oracles are dispatched ahead (~0.3 s of oracle work)
+# While both threads want the GIL, one waits up to this long for the other to hand it over; at
+# CPython's default (5 ms) a main thread busy with Python (the idle work) would delay every oracle.
+SWITCH_INTERVAL = 0.0005
 
 
 @dataclass
@@ -85,6 +95,11 @@ class ArchitectureResult:
     @property
     def passed(self) -> bool:
         return not self.shape_failures and not self.errors and all(c.comparison.passed for c in self.checks)
+
+
+IdleWork = Callable[[Sequence[ArchitectureResult]], bool]
+"""Work for the main thread's waits: called with the results so far, does one short piece of work
+and returns True, or returns False when it has nothing to do yet."""
 
 
 @dataclass
@@ -197,13 +212,55 @@ def _make(index: int, arch: Architecture, seed: int) -> _Problem:
     return _Problem(index, arch, parameters, X, Y, make_directions(arch, rng))
 
 
+class OracleJobs:
+    """The two oracle computations of one architecture, running on the sweep's worker threads:
+    reverse + forward mode, and float64 finite differences."""
+
+    def __init__(self, problem: _Problem, exact: Future[Any], central: Future[Any]) -> None:
+        self.problem = problem
+        self.exact = exact
+        self.central = central
+
+    def done(self) -> bool:
+        return self.exact.done() and self.central.done()
+
+    def result(self) -> OracleResult:
+        """Wait for both and cut the values back to the architecture's shapes."""
+        pending = PendingOracles(
+            self.problem.arch, self.problem.directions, self.exact.result(), self.central.result()
+        )
+        return collect_oracles(pending)
+
+
+def _wait(
+    oracle: PendingOracles | OracleJobs | Future[OracleResult],
+    timings: dict[str, float],
+    idle: Callable[[], bool] | None,
+) -> OracleResult:
+    """The oracle values, once computed; until then, ``idle()`` runs as long as it finds work."""
+    if idle is not None and not isinstance(oracle, PendingOracles):
+        start = time.perf_counter()
+        while not oracle.done() and idle():
+            pass
+        timings["idle_work"] = timings.get("idle_work", 0.0) + time.perf_counter() - start
+    start = time.perf_counter()
+    result = collect_oracles(oracle) if isinstance(oracle, PendingOracles) else oracle.result()
+    timings["oracle_wait"] = timings.get("oracle_wait", 0.0) + time.perf_counter() - start
+    return result
+
+
 def verify_architecture(
-    problem: _Problem, oracle: OracleResult | PendingOracles | Future[OracleResult], timings: dict[str, float]
+    problem: _Problem,
+    oracle: OracleResult | PendingOracles | OracleJobs | Future[OracleResult],
+    timings: dict[str, float],
+    idle: Callable[[], bool] | None = None,
 ) -> ArchitectureResult:
     """Run manualbp on one problem and compare everything it returns with the oracle values.
 
-    ``oracle`` may still be computing (:class:`PendingOracles`): manualbp's forward and backward
-    passes run first, then the oracle values are waited for.
+    ``oracle`` may still be computing (:class:`PendingOracles`, or :class:`OracleJobs` on the
+    sweep's worker threads): manualbp's forward and backward passes run first, then the oracle
+    values are waited for, running ``idle()`` meanwhile as long as it finds work (see
+    :data:`IdleWork`).
     """
     arch, parameters, X, Y = problem.arch, problem.parameters, problem.X, problem.Y
     hidden, L = arch.hidden_activation, arch.L
@@ -241,9 +298,7 @@ def verify_architecture(
     timings["manualbp"] += time.perf_counter() - start
 
     if not isinstance(oracle, OracleResult):
-        start = time.perf_counter()
-        oracle = collect_oracles(oracle) if isinstance(oracle, PendingOracles) else oracle.result()
-        timings["oracle_wait"] += time.perf_counter() - start
+        oracle = _wait(oracle, timings, idle)
     result.cost = oracle.cost
 
     start = time.perf_counter()
@@ -283,40 +338,63 @@ def run_sweep(
     dtypes: list[str],
     *,
     progress: Callable[[int], None] | None = None,
+    idle: IdleWork | None = None,
 ) -> SweepResult:
-    """Verify ``count`` seeded architectures in each of ``dtypes``; deterministic for a seed."""
-    phases = ("problems", "compile", "oracle", "exact", "finite_differences", "oracle_wait")
+    """Verify ``count`` seeded architectures in each of ``dtypes``; deterministic for a seed.
+
+    ``idle`` is called whenever this thread would wait for the oracles (see :data:`IdleWork`);
+    ``manualbp verify`` prepares its reports there.
+    """
+    previous_interval = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    try:
+        return _sweep(count, seed, dtypes, progress, idle)
+    finally:
+        sys.setswitchinterval(previous_interval)
+
+
+def _sweep(
+    count: int,
+    seed: int,
+    dtypes: list[str],
+    progress: Callable[[int], None] | None,
+    idle: IdleWork | None,
+) -> SweepResult:
+    """:func:`run_sweep` (at the sweep's GIL switch interval)."""
+    phases = ("problems", "compile", "oracle", "exact", "finite_differences", "oracle_wait", "idle_work")
     timings = dict.fromkeys((*phases, "manualbp", "compare"), 0.0)
+    lock = threading.Lock()
     start_all = time.perf_counter()
 
-    # One worker thread runs all JAX work in order: each compilation just before the first
-    # architecture that needs it, then the oracles, WINDOW architectures ahead of this thread,
-    # which draws the problems, runs manualbp and compares. XLA releases the GIL, so on two cores
-    # the two threads overlap (and float32's compilation hides behind the float64 architectures).
-    def compile_one(kind: str, dtype: str) -> None:
+    def record(key: str, start: float) -> None:
+        with lock:  # the worker threads add up their times too
+            timings[key] += time.perf_counter() - start
+
+    # Two worker threads run the JAX work, WINDOW architectures ahead of this thread, which draws
+    # the problems, runs manualbp and compares: one takes reverse + forward mode, the other finite
+    # differences, each compiling (or loading) its function at its first use. XLA releases the GIL,
+    # so on two cores the oracles run side by side while this thread waits.
+    def load(kind: str, dtype: str) -> None:
         start = time.perf_counter()
         compiled(kind, dtype)
-        timings["compile"] += time.perf_counter() - start
+        record("compile", start)
 
-    def oracles(problem: _Problem) -> OracleResult:
+    def job(kind: str, problem: _Problem, padded: PaddedProblem) -> Any:
+        load(kind, problem.arch.dtype if kind == "exact" else "float64")
         start = time.perf_counter()
-        padded = pad_problem(problem.arch, problem.parameters, problem.X, problem.Y)
-        result = collect_oracles(launch_oracles(problem.arch, padded, problem.directions, timings))
-        timings["oracle"] += time.perf_counter() - start
-        return result
+        if kind == "exact":
+            values = launch_exact(problem.arch, padded, problem.directions)
+        else:
+            values = launch_central(padded, problem.directions)
+        jax.block_until_ready(values)
+        record("exact" if kind == "exact" else "finite_differences", start)
+        return values
 
-    results = []
-    pending: dict[int, Future[OracleResult]] = {}
-    submitted_compilations: set[tuple[str, str]] = set()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="oracle") as pool:
-
-        def submit_compilation(kind: str, dtype: str) -> None:
-            if (kind, dtype) not in submitted_compilations:
-                submitted_compilations.add((kind, dtype))
-                pool.submit(compile_one, kind, dtype)
-
-        submit_compilation("exact", dtypes[0])
-        submit_compilation("central", "float64")
+    results: list[ArchitectureResult] = []
+    pending: dict[int, OracleJobs] = {}
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="oracle") as pool:
+        pool.submit(load, "exact", dtypes[0])  # while the problems are drawn
+        pool.submit(load, "central", "float64")
         start = time.perf_counter()
         problems = [
             _make(index, arch, seed)
@@ -327,15 +405,23 @@ def run_sweep(
 
         def submit(i: int) -> None:
             if i < len(problems):
-                submit_compilation("exact", problems[i].arch.dtype)
-                pending[i] = pool.submit(oracles, problems[i])
+                problem = problems[i]
+                padded = pad_problem(problem.arch, problem.parameters, problem.X, problem.Y)
+                exact = pool.submit(job, "exact", problem, padded)
+                central = pool.submit(job, "central", problem, padded)
+                pending[i] = OracleJobs(problem, exact, central)
+
+        def idle_step() -> bool:
+            return idle is not None and idle(results)
 
         for i in range(WINDOW):
             submit(i)
+        wait_with = idle_step if idle is not None else None
         for i, problem in enumerate(problems):
             submit(i + WINDOW)
-            results.append(verify_architecture(problem, pending.pop(i), timings))
+            results.append(verify_architecture(problem, pending.pop(i), timings, wait_with))
             if progress is not None:
                 progress(1)
+    timings["oracle"] = timings["exact"] + timings["finite_differences"]
     timings["total"] = time.perf_counter() - start_all
     return SweepResult(seed, count, list(dtypes), results, timings)

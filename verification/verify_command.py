@@ -3,9 +3,9 @@
 Exit code 0 when every gradient agrees with every oracle and every shape invariant holds, 1 when
 something disagrees, 2 when the reports cannot be written.
 
-JAX's persistent compilation cache is switched on for this command (in
-``$MANUALBP_JAX_CACHE``, default ``~/.cache/manualbp/jax``; set it to ``off`` to disable): the
-oracle's three compiled functions take a few seconds to build and a fraction of a second to load.
+The oracle's three compiled functions take a few seconds to build and a fraction of a second to
+load, so this command keeps them in ``$MANUALBP_JAX_CACHE`` (default ``~/.cache/manualbp/jax``; set
+it to ``off`` to disable), see :func:`verification.padded.use_executable_cache`.
 """
 
 from __future__ import annotations
@@ -17,28 +17,34 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-__all__ = ["run", "configure_compilation_cache"]
+__all__ = ["run", "cache_folder", "configure_caches"]
 
 
-def configure_compilation_cache() -> str | None:
-    """Point JAX's persistent compilation cache at a per-user folder; returns it (None if off)."""
-    import jax
-
+def cache_folder() -> Path | None:
+    """The per-user folder of the compiled oracle (None if switched off or not writable)."""
     setting = os.environ.get("MANUALBP_JAX_CACHE", "")
     if setting.lower() in ("off", "0", "no", "false"):
         return None
-    configured = jax.config.values.get("jax_compilation_cache_dir")
-    if configured:  # the user configured one: keep it
-        return str(configured)
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     folder = Path(setting) if setting else base / "manualbp" / "jax"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None
-    jax.config.update("jax_compilation_cache_dir", str(folder))
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)  # the oracle functions only
-    return str(folder)
+    return folder
+
+
+def configure_caches() -> Path | None:
+    """Load and keep the oracle's compiled executables in :func:`cache_folder`; returns it.
+
+    JAX's own persistent compilation cache is not switched on: it would still trace and lower
+    every function to compute its key, and an executable it loads cannot be serialized again.
+    """
+    from .padded import use_executable_cache
+
+    folder = cache_folder()
+    use_executable_cache(folder)
+    return folder
 
 
 def _print_summary(report: dict[str, Any], stream: TextIO) -> None:
@@ -69,14 +75,15 @@ def _print_summary(report: dict[str, Any], stream: TextIO) -> None:
 
 def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
-    configure_compilation_cache()
+    configure_caches()
     from tqdm import tqdm
 
-    from .report import write_reports
+    from .report import ReportPreparation, write_reports
     from .sweep import run_sweep
 
     dtypes = ["float64", "float32"] if args.dtype == "both" else [args.dtype]
     total = args.architectures * len(dtypes)
+    prepared = ReportPreparation(args.architectures, dtypes)  # made while waiting for the oracles
     interactive = sys.stderr.isatty()
     bar_options = {"unit": "arch", "disable": not interactive, "file": sys.stderr}
     with tqdm(total=total, desc="verify (compiling the oracle)", **bar_options) as bar:
@@ -86,10 +93,10 @@ def run(args: argparse.Namespace) -> int:
                 bar.set_description("verify", refresh=False)
             bar.update(n)
 
-        sweep = run_sweep(args.architectures, args.seed, dtypes, progress=advance)
+        sweep = run_sweep(args.architectures, args.seed, dtypes, progress=advance, idle=prepared.step)
     report_start = time.perf_counter()
     try:
-        report, paths = write_reports(sweep, Path(args.out), args.json)
+        report, paths = write_reports(sweep, Path(args.out), args.json, prepared)
     except OSError as error:
         print(f"manualbp verify: cannot write the reports: {error}", file=sys.stderr)
         return 2
@@ -101,9 +108,10 @@ def run(args: argparse.Namespace) -> int:
         fd = t["finite_differences"]
         print(
             f"{total} architectures in {elapsed:.1f} s ({total / elapsed:.1f} architectures/s): "
-            f"compile {t['compile']:.1f} s; oracles {t['oracle']:.1f} s on a worker thread "
+            f"compile {t['compile']:.1f} s; oracles {t['oracle']:.1f} s on two worker threads "
             f"(reverse + forward mode {t['exact']:.1f} s, finite differences {fd:.1f} s; "
-            f"the main thread waited {t['oracle_wait']:.1f} s for them); manualbp {t['manualbp']:.2f} s; "
+            f"the main thread waited {t['oracle_wait']:.1f} s for them, and prepared the reports for "
+            f"{t['idle_work']:.1f} s meanwhile); manualbp {t['manualbp']:.2f} s; "
             f"problems {t['problems']:.2f} s; comparisons {t['compare']:.2f} s; reports {reports_time:.1f} s",
         )
         print("reports: " + ", ".join(str(p) for p in paths.values()))
