@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["accumulating_gemm", "available"]
+__all__ = ["accumulating_gemm", "available", "blas_ready"]
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112  # CBLAS_ORDER and CBLAS_TRANSPOSE values
 _SYMBOLS: dict[np.dtype[Any], str] = {
@@ -92,14 +92,30 @@ def available(dtype: Any) -> bool:
     return np.dtype(dtype) in _gemm_functions()
 
 
+def _layout(array: np.ndarray) -> tuple[int, int] | None:
+    """(CBLAS transpose flag, leading dimension) of a 2-D array for a row-major call, or None if
+    BLAS cannot read it in place (no unit stride on either axis, negative or overlapping strides)."""
+    if array.ndim != 2 or any(s < 0 or s % array.itemsize for s in array.strides):
+        return None
+    (rows, columns), (row_step, column_step) = array.shape, (s // array.itemsize for s in array.strides)
+    if (column_step == 1 or columns == 1) and (rows == 1 or row_step >= columns):
+        return _NO_TRANS, max(row_step if rows > 1 else columns, columns, 1)
+    if (row_step == 1 or rows == 1) and (columns == 1 or column_step >= rows):
+        return _TRANS, max(column_step if columns > 1 else rows, rows, 1)
+    return None
+
+
+def blas_ready(array: np.ndarray) -> bool:
+    """True if BLAS can read ``array`` where it lies (a unit stride on one axis, no negative or
+    overlapping strides): what :func:`accumulating_gemm` needs of each operand."""
+    return _layout(array) is not None
+
+
 def _operand(array: np.ndarray) -> tuple[int, int]:
-    """(CBLAS transpose flag, leading dimension) of a 2-D array for a row-major call."""
-    rows_stride, columns_stride = (s // array.itemsize for s in array.strides)
-    if columns_stride == 1 or array.shape[1] == 1:
-        return _NO_TRANS, max(rows_stride, array.shape[1], 1)
-    if rows_stride == 1 or array.shape[0] == 1:
-        return _TRANS, max(columns_stride, array.shape[0], 1)
-    raise ValueError(f"an operand of shape {array.shape} with strides {array.strides} is not BLAS-ready")
+    layout = _layout(array)
+    if layout is None:
+        raise ValueError(f"an operand of shape {array.shape} with strides {array.strides} is not BLAS-ready")
+    return layout
 
 
 def _prepared_call(

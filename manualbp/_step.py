@@ -252,12 +252,13 @@ def make_training_step(
     *,
     fused: bool | None = None,
 ) -> TrainingStep:
-    """The fused step if NumPy's BLAS is reachable and the largest product has at least
-    :data:`FUSED_MIN_WORK` multiply-adds (``fused=None``), or as asked."""
+    """The fused step if NumPy's BLAS is reachable, can read X where it lies, and the largest
+    product has at least :data:`FUSED_MIN_WORK` multiply-adds (``fused=None``), or as asked."""
     if fused is None:
         dims = [X.shape[0]] + [parameters[f"W{l}"].shape[0] for l in range(1, L + 1)]
         work = max(n * n_prev for n, n_prev in zip(dims[1:], dims[:-1], strict=True)) * X.shape[1]
-        fused = work >= FUSED_MIN_WORK and _blas.available(X.dtype)
+        # X is the user's array, used where it lies: the fused step needs BLAS to read it in place
+        fused = work >= FUSED_MIN_WORK and _blas.available(X.dtype) and _blas.blas_ready(X)
     step_class = FusedStep if fused else NumPyStep
     return step_class(X, Y, parameters, L, hidden, learning_rate)
 
