@@ -13,13 +13,14 @@ rounding) in float32 and float64.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import DTypeLike
 
-from .errors import DTypeMismatchError, UnknownInitializationError
+from .errors import DomainError, DTypeMismatchError, UnknownInitializationError
 from .validation import SUPPORTED_DTYPES, check_layer_dims
 
 __all__ = ["INITIALIZATIONS", "initialize_parameters", "make_rng", "weight_scale"]
@@ -31,7 +32,11 @@ def make_rng(rng: RngLike = None) -> np.random.Generator:
     """A Generator from a Generator (used as is), a seed, or None (fresh OS entropy)."""
     if isinstance(rng, np.random.Generator):
         return rng
-    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
+    if rng is None:
+        return np.random.default_rng()
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        if rng < 0:
+            raise DomainError(f"a seed must be a non-negative integer, got {rng}")
         return np.random.default_rng(rng)
     raise TypeError(f"rng must be a numpy.random.Generator, an integer seed or None, got {rng!r}")
 
@@ -72,6 +77,15 @@ def weight_scale(method: str, n_prev: int, scale: float = 0.01) -> float:
     return factor(n_prev, scale)
 
 
+def _checked_scale(scale: float) -> float:
+    """``scale`` must be a finite real number >= 0 (a NaN would give NaN weights, silently)."""
+    if isinstance(scale, (bool, np.bool_)) or not isinstance(scale, (int, float, np.integer, np.floating)):
+        raise TypeError(f"scale must be a real number, got {scale!r}")
+    if not math.isfinite(scale) or scale < 0:
+        raise DomainError(f"scale must be finite and >= 0, got {scale}")
+    return float(scale)
+
+
 def initialize_parameters(
     layer_dims: Sequence[int],
     method: str = "small_random",
@@ -87,7 +101,7 @@ def initialize_parameters(
     Give ``rng`` (a Generator or a seed) or ``seed``, not both; neither means fresh entropy.
     """
     dims = check_layer_dims(layer_dims)
-    factors = [weight_scale(method, n_prev, scale) for n_prev in dims[:-1]]
+    factors = [weight_scale(method, n_prev, _checked_scale(scale)) for n_prev in dims[:-1]]
     target = np.dtype(dtype)
     if target not in SUPPORTED_DTYPES:
         raise DTypeMismatchError(f"dtype must be float32 or float64, got {target}")

@@ -54,20 +54,22 @@ def train(
     hidden_activation: str = "relu",
     initialization: str = "he",
     rng: RngLike = None,
+    scale: float = 0.01,
     callback: Callback | None = None,
     print_every: int | None = None,
 ) -> TrainingResult:
     """Train ``[LINEAR -> g] × (L-1) -> LINEAR -> SIGMOID`` by batch gradient descent.
 
     X: (n[0], m); Y: (n[L], m) of 0/1. Start from a copy of ``parameters`` or, if none, from
-    ``initialize_parameters(layer_dims, initialization, rng=rng, dtype=X.dtype)``. Each iteration:
+    ``initialize_parameters(layer_dims, initialization, rng=rng, dtype=X.dtype, scale=scale)`` (``scale``
+    multiplies randn for ``small_random`` only, as there). Each iteration:
     forward, J from Z[L] (stable), fused backward (dZ[L] = A[L] - Y), W[l] -= α dW[l], b[l] -= α db[l].
     ``callback(Progress(i, J, parameters))`` runs every iteration; returning True stops training.
     ``print_every=k`` prints the cost every k iterations, as the course's ``print_cost`` does.
     Raises NonFiniteError if the cost stops being finite (a learning rate too large).
     """
     X = check_input(X)
-    params = _starting_parameters(X, layer_dims, parameters, initialization, rng)
+    params = _starting_parameters(X, layer_dims, parameters, initialization, rng, scale)
     L, dims, _ = check_parameters(params, n0=X.shape[0])
     check_same_dtype({"X": X, "W1": params["W1"]})
     Y = check_labels(Y, X.dtype, (dims[-1], X.shape[1]))
@@ -108,6 +110,7 @@ def _starting_parameters(
     parameters: Mapping[str, np.ndarray] | None,
     initialization: str,
     rng: RngLike,
+    scale: float,
 ) -> Parameters:
     if parameters is not None:
         if layer_dims is not None:
@@ -115,7 +118,7 @@ def _starting_parameters(
         return {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in parameters.items()}
     if layer_dims is None:
         raise LayerSizeError("train needs layer_dims = [n[0], ..., n[L]] or starting parameters")
-    return initialize_parameters(layer_dims, initialization, rng=rng, dtype=X.dtype)
+    return initialize_parameters(layer_dims, initialization, rng=rng, dtype=X.dtype, scale=scale)
 
 
 def _own_arrays(parameters: Mapping[str, np.ndarray]) -> Parameters:

@@ -285,3 +285,29 @@ def test_cli_usage_errors_exit_2(argv, capsys):
 def test_import_manualbp_does_not_import_jax():
     code = "import sys, manualbp, manualbp.cli; sys.exit(int('jax' in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_train_passes_scale_to_small_random():
+    X, Y = separable()
+    tiny = mb.train(X, Y, [2, 3, 1], initialization="small_random", scale=1e-6, num_iterations=0, rng=0)
+    wide = mb.train(X, Y, [2, 3, 1], initialization="small_random", scale=1.0, num_iterations=0, rng=0)
+    expected = mb.initialize_parameters([2, 3, 1], "small_random", rng=0, scale=1e-6)
+    np.testing.assert_array_equal(tiny.parameters["W1"], expected["W1"])
+    np.testing.assert_allclose(wide.parameters["W1"], tiny.parameters["W1"] * 1e6)
+
+
+@pytest.mark.parametrize("scale", [float("nan"), float("inf"), -0.1])
+def test_a_scale_that_is_not_finite_and_non_negative_is_a_domain_error(scale):
+    with pytest.raises(mb.DomainError, match="scale must be finite and >= 0"):
+        mb.initialize_parameters([2, 3, 1], "small_random", rng=0, scale=scale)
+
+
+def test_a_scale_that_is_not_a_number_is_a_type_error():
+    with pytest.raises(TypeError, match="scale must be a real number"):
+        mb.initialize_parameters([2, 3, 1], "small_random", rng=0, scale="0.01")
+
+
+@pytest.mark.parametrize("seed", [-1, np.int64(-5)])
+def test_a_negative_seed_is_a_domain_error_in_course_words(seed):
+    with pytest.raises(mb.DomainError, match="a seed must be a non-negative integer"):
+        mb.initialize_parameters([2, 3, 1], rng=seed)
