@@ -190,7 +190,10 @@ def render_markdown(results: dict[str, Any]) -> str:
         "cache buffers) and running one step. Later step: what one more step allocates (NumPy's "
         "iterator buffers, at most 64 kB, and small Python objects). On tiny and small, whose "
         "arrays take 0.8 and 16 kB, about 8 kB of Python objects (array views, lists) and ~5 kB "
-        "of iterator buffers dominate the peak.",
+        "of iterator buffers dominate the peak. The yardstick counts a gradient for every "
+        "parameter; the fused step (cat, medium, large) never stores one, since its products "
+        "update W[l] and b[l] directly, and needs one dA scratch of the largest hidden layer "
+        "instead: hence ratios below 1.",
         "",
         "## Scaling (float64, relu): log-log slope of time per step",
         "",
