@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -75,9 +76,17 @@ def _fused_dA(step: FusedStep, layer: int) -> np.ndarray:
     return step.dA_scratch[: step.dims[layer] * step.m].reshape(step.dims[layer], step.m)
 
 
+def floor_products(step: TrainingStep) -> list[Product]:
+    """:func:`step_products`, each writing to a private copy of its output (same shape, dtype and
+    memory layout). Run again and again, they then leave the step's arrays, which are also their
+    inputs, as the step left them: the values stay realistic (in place, Z[l] = W[l] A[l-1] + Z[l]
+    and W[l] = W[l] - dZ[l] A[l-1]ᵀ would feed on each other and overflow within seconds)."""
+    return [dataclasses.replace(product, out=product.out.copy()) for product in step_products(step)]
+
+
 def step_matmuls(step: TrainingStep) -> list[tuple[str, Callable[[], None], int]]:
-    """``(equation, call, flops)`` of each of :func:`step_products`, run by NumPy (and its BLAS)."""
-    return [(product.label, _numpy_call(product), product.flops) for product in step_products(step)]
+    """``(equation, call, flops)`` of each of :func:`floor_products`, run by NumPy (and its BLAS)."""
+    return [(product.label, _numpy_call(product), product.flops) for product in floor_products(step)]
 
 
 def _numpy_call(product: Product) -> Callable[[], None]:
@@ -102,8 +111,7 @@ def step_flops(dims: list[int], m: int) -> int:
 
 
 def floor_function(step: TrainingStep) -> Callable[[], None]:
-    """All of the step's matrix products, one after the other, and nothing else. (An accumulating
-    product changes its output each time, as the step's does: give it a step of its own.)"""
+    """All of the step's matrix products, one after the other, and nothing else."""
     calls = [call for _, call, _ in step_matmuls(step)]
 
     def run() -> None:
@@ -114,13 +122,13 @@ def floor_function(step: TrainingStep) -> Callable[[], None]:
 
 
 def torch_floor_function(step: TrainingStep) -> Callable[[], None] | None:
-    """The same products as :func:`floor_function`, by PyTorch's BLAS (MKL) on the same memory
-    (``torch.from_numpy`` shares it; ``addmm_`` where the step accumulates), or None without
-    PyTorch: the share of a gap that is BLAS."""
+    """The same products as :func:`floor_function`, by PyTorch's BLAS (MKL) on the same inputs
+    (``torch.from_numpy`` shares their memory) and private outputs (``addmm_`` where the step
+    accumulates), or None without PyTorch: the share of a gap that is BLAS."""
     torch = torch_module()
     if torch is None:
         return None
-    calls = [_torch_call(torch, product) for product in step_products(step)]
+    calls = [_torch_call(torch, product) for product in floor_products(step)]
 
     def run() -> None:
         for call in calls:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import warnings
 
 import numpy as np
 import pytest
 
 import manualbp as mb
 from benchmarks import command, implementations
-from benchmarks.blas import floor_function, step_flops, step_matmuls
+from benchmarks.blas import _numpy_call, floor_function, floor_products, step_flops, step_matmuls
 from benchmarks.implementations import (
     IMPLEMENTATIONS,
     make_problem,
@@ -163,16 +164,27 @@ def test_blas_floor_runs_exactly_the_counted_products(fused):
 
 
 @pytest.mark.skipif(not blas_available(np.float64), reason="NumPy's BLAS cannot be called directly")
-def test_the_fused_floor_updates_as_the_step_does():
-    """The floor's accumulating products are the step's: W[l] - dZ[l] A[l-1]ᵀ, on the same arrays."""
+def test_the_fused_floor_computes_the_steps_products_on_private_outputs():
+    """The floor's W[1] - dZ[1] A[0]ᵀ is the step's update, written to a copy of W[1]; run many
+    times, the floor leaves the step's arrays (its inputs) alone, so nothing overflows."""
     problem = make_problem("t", [7, 5, 1], 6, np.float64, "tanh")
     g, _ = activation_pair("tanh", "sigmoid")
     step = make_training_step(problem.X, problem.Y, problem.parameters, problem.L, g, 0.1, fused=True)
     step.forward()
     step.backward_and_update()
     W1, dZ1 = step.W[1].copy(), step.dZ[1].copy()
-    dict(((label, call) for label, call, _ in step_matmuls(step)))["W[1] - dZ[1] A[0]ᵀ"]()
-    np.testing.assert_allclose(step.W[1], W1 - dZ1 @ problem.X.T, rtol=1e-12)
+    update = next(p for p in floor_products(step) if p.label == "W[1] - dZ[1] A[0]ᵀ")
+    assert update.accumulate and update.out.shape == W1.shape and not np.shares_memory(update.out, step.W[1])
+    _numpy_call(update)()
+    np.testing.assert_allclose(update.out, W1 - dZ1 @ problem.X.T, rtol=1e-12)
+    before = {k: v.copy() for k, v in step.parameters.items()}
+    run = floor_function(step)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow, however often it runs
+        for _ in range(2000):
+            run()
+    for key, value in before.items():
+        np.testing.assert_array_equal(step.parameters[key], value)
 
 
 def test_timing_interleaves_and_reports_each_function():
