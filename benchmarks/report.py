@@ -251,13 +251,14 @@ def render_markdown(results: dict[str, Any]) -> str:
         "## Targets",
         "",
         _table(
-            ["target", "measured", "limit", "met"],
+            ["target", "measured", "limit", "met", "worst case"],
             [
                 [
                     t["target"],
                     "—" if t["value"] is None else f"{t['value']:,.2f}",
                     f"{t['limit']:g}",
                     {True: "yes", False: "**no**", None: "—"}[t["met"]],
+                    t.get("where", ""),
                 ]
                 for t in results["targets"]
             ],

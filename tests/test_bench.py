@@ -266,3 +266,23 @@ def test_a_sweep_that_fails_earns_no_rate(code, met):
     rows = [row for row in command.targets(results) if row["target"].startswith("verify sweep")]
     assert len(rows) == 3
     assert all(row["met"] is met for row in rows)
+
+
+def test_each_step_target_names_its_worst_case_and_the_blas_share():
+    def row(network, hidden, ratio_torch, blas):
+        return {
+            "network": network,
+            "dtype": "float64",
+            "hidden": hidden,
+            "ratio_jax": 0.5,
+            "ratio_torch": ratio_torch,
+            "ratio_floor": 1.0,
+            "blas_ratio_torch": blas,
+        }
+
+    steps = [row("cat", "relu", 1.3, 1.6), row("medium", "tanh", 1.0, 1.2), row("tiny", "relu", 0.2, 0.9)]
+    rows = {t["target"]: t for t in command.targets({"steps": steps, "memory": [], "quick": False})}
+    other = rows["manualbp / PyTorch, worst on the others"]
+    assert other["value"] == 1.3 and other["met"] is False
+    assert other["where"] == "cat float64 relu; its products alone: NumPy's BLAS takes 1.60× PyTorch's time"
+    assert rows["step / BLAS floor, worst on medium and large"]["where"] == "medium float64 tanh"
