@@ -32,7 +32,6 @@ import pickle
 import platform
 import tempfile
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -475,27 +474,10 @@ def launch_central(problem: PaddedProblem, directions: Directions) -> Any:
         return central(theta64, consts64, (directions.values, directions.kind, directions.layer))
 
 
-def launch_oracles(
-    arch: Architecture,
-    problem: PaddedProblem,
-    directions: Directions,
-    timings: dict[str, float] | None = None,
-) -> PendingOracles:
-    """Dispatch reverse and forward mode in ``arch.dtype`` and finite differences in float64.
-
-    With ``timings``, each computation is waited for and its time added to
-    ``timings["exact"]`` (reverse + forward mode) and ``timings["finite_differences"]``.
-    """
-    start = time.perf_counter()
+def launch_oracles(arch: Architecture, problem: PaddedProblem, directions: Directions) -> PendingOracles:
+    """Dispatch reverse and forward mode in ``arch.dtype`` and finite differences in float64."""
     exact_out = launch_exact(arch, problem, directions)
-    if timings is not None:
-        jax.block_until_ready(exact_out)
-        timings["exact"] = timings.get("exact", 0.0) + time.perf_counter() - start
-        start = time.perf_counter()
     central_out = launch_central(problem, directions)
-    if timings is not None:
-        jax.block_until_ready(central_out)
-        timings["finite_differences"] = timings.get("finite_differences", 0.0) + time.perf_counter() - start
     return PendingOracles(arch, directions, exact_out, central_out)
 
 

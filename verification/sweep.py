@@ -232,35 +232,30 @@ class OracleJobs:
         return collect_oracles(pending)
 
 
-def _wait(
-    oracle: PendingOracles | OracleJobs | Future[OracleResult],
-    timings: dict[str, float],
-    idle: Callable[[], bool] | None,
-) -> OracleResult:
+def _wait(oracle: OracleJobs, timings: dict[str, float], idle: Callable[[], bool] | None) -> OracleResult:
     """The oracle values, once computed; until then, ``idle()`` runs as long as it finds work."""
-    if idle is not None and not isinstance(oracle, PendingOracles):
+    if idle is not None:
         start = time.perf_counter()
         while not oracle.done() and idle():
             pass
         timings["idle_work"] = timings.get("idle_work", 0.0) + time.perf_counter() - start
     start = time.perf_counter()
-    result = collect_oracles(oracle) if isinstance(oracle, PendingOracles) else oracle.result()
+    result = oracle.result()
     timings["oracle_wait"] = timings.get("oracle_wait", 0.0) + time.perf_counter() - start
     return result
 
 
 def verify_architecture(
     problem: _Problem,
-    oracle: OracleResult | PendingOracles | OracleJobs | Future[OracleResult],
+    oracle: OracleResult | OracleJobs,
     timings: dict[str, float],
     idle: Callable[[], bool] | None = None,
 ) -> ArchitectureResult:
     """Run manualbp on one problem and compare everything it returns with the oracle values.
 
-    ``oracle`` may still be computing (:class:`PendingOracles`, or :class:`OracleJobs` on the
-    sweep's worker threads): manualbp's forward and backward passes run first, then the oracle
-    values are waited for, running ``idle()`` meanwhile as long as it finds work (see
-    :data:`IdleWork`).
+    ``oracle`` may still be computing (:class:`OracleJobs` on the sweep's worker threads):
+    manualbp's forward and backward passes run first, then the oracle values are waited for,
+    running ``idle()`` meanwhile as long as it finds work (see :data:`IdleWork`).
     """
     arch, parameters, X, Y = problem.arch, problem.parameters, problem.X, problem.Y
     hidden, L = arch.hidden_activation, arch.L
