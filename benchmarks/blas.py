@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -81,7 +80,7 @@ def floor_products(step: TrainingStep) -> list[Product]:
     memory layout). Run again and again, they then leave the step's arrays, which are also their
     inputs, as the step left them: the values stay realistic (in place, Z[l] = W[l] A[l-1] + Z[l]
     and W[l] = W[l] - dZ[l] A[l-1]ᵀ would feed on each other and overflow within seconds)."""
-    return [dataclasses.replace(product, out=product.out.copy()) for product in step_products(step)]
+    return [replace(product, out=product.out.copy()) for product in step_products(step)]
 
 
 def step_matmuls(step: TrainingStep) -> list[tuple[str, Callable[[], None], int]]:
