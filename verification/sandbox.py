@@ -242,6 +242,13 @@ def _as_arrays(grads: Any) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     return arrays, not_arrays
 
 
+def _pair(result: Any, function: str, expected: str) -> tuple[Any, Any]:
+    """A learner's forward function must return a pair; say which and what it gave otherwise."""
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise TypeError(f"{function} should return {expected}, got {type(result).__name__}")
+    return result[0], result[1]
+
+
 def _run(state: dict[str, Any], problem: dict[str, Any]) -> dict[str, Any]:
     namespace, style, functions = state["namespace"], state["style"], state["functions"]
     parameters = {key: value.copy() for key, value in problem["parameters"].items()}
@@ -249,17 +256,11 @@ def _run(state: dict[str, Any], problem: dict[str, Any]) -> dict[str, Any]:
     output = None
     state["where"] = functions[0]
     if style == "l_layer":
-        result = namespace[functions[0]](X, parameters)
-        if not isinstance(result, tuple) or len(result) != 2:
-            raise TypeError(f"L_model_forward should return (AL, caches), got {type(result).__name__}")
-        output, caches = result
+        output, caches = _pair(namespace[functions[0]](X, parameters), "L_model_forward", "(AL, caches)")
         state["where"] = functions[1]
         grads = namespace[functions[1]](output, Y, caches)
     elif style == "two_layer":
-        result = namespace[functions[0]](X, parameters)
-        if not isinstance(result, tuple) or len(result) != 2:
-            raise TypeError(f"forward_propagation should return (A2, cache), got {type(result).__name__}")
-        output, cache = result
+        output, cache = _pair(namespace[functions[0]](X, parameters), "forward_propagation", "(A2, cache)")
         state["where"] = functions[1]
         grads = namespace[functions[1]](parameters, cache, X, Y)
     else:
